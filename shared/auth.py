@@ -1,0 +1,172 @@
+"""The platform's only JWT implementation and role checks (DESIGN decision 2).
+
+Tokens are HS256 only, expire after JWT_EXPIRY_HOURS (24), and carry sub, email, name,
+role, iat, exp and jti. Every service verifies tokens itself; the gateway additionally
+refuses revoked ones. Service-to-service calls use short-lived tokens with role
+"service". Use `require_auth` on Flask views and `fastapi_auth` in FastAPI routes.
+"""
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable
+
+import jwt
+
+from shared.config import Settings
+from shared.errors import Forbidden, Unauthorized
+
+ALGORITHM = "HS256"
+ROLES = ("admin", "faculty", "student")
+SERVICE_ROLE = "service"
+REQUIRED_CLAIMS = ["sub", "role", "iat", "exp", "jti"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as the token says."""
+
+    id: str
+    email: str
+    name: str
+    role: str
+    jti: str
+    exp: int
+    token: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_service(self) -> bool:
+        return self.role == SERVICE_ROLE
+
+    @property
+    def is_privileged(self) -> bool:
+        """Admins and other services may act on anyone's records."""
+        return self.role in ("admin", SERVICE_ROLE)
+
+
+def issue_token(settings: Settings, *, user_id: str, email: str, name: str, role: str,
+                lifetime: timedelta | None = None) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    now = datetime.now(timezone.utc)
+    claims = {
+        "sub": str(user_id), "email": email, "name": name, "role": role,
+        "iat": now, "exp": now + (lifetime or timedelta(hours=settings.jwt_expiry_hours)),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.jwt_secret_key, algorithm=ALGORITHM)
+
+
+def issue_service_token(settings: Settings, service: str) -> str:
+    now = datetime.now(timezone.utc)
+    claims = {"sub": f"service:{service}", "email": "", "name": service, "role": SERVICE_ROLE,
+              "iat": now, "exp": now + timedelta(seconds=settings.service_token_seconds),
+              "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, settings.jwt_secret_key, algorithm=ALGORITHM)
+
+
+def verify_token(settings: Settings, token: str) -> Principal:
+    """Decode and check a token; any problem is Unauthorized with a reason a person can read."""
+    if not token or token.count(".") != 2:
+        raise Unauthorized("The token is malformed.", code="invalid_token")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise Unauthorized("The token is malformed.", code="invalid_token") from None
+    if header.get("alg") != ALGORITHM:
+        raise Unauthorized("The token's algorithm is not accepted.", code="invalid_token")
+    try:
+        claims = jwt.decode(token, settings.jwt_secret_key, algorithms=[ALGORITHM],
+                            options={"require": REQUIRED_CLAIMS})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The token has expired; log in again.", code="token_expired") from None
+    except jwt.ImmatureSignatureError:
+        raise Unauthorized("The token is not valid yet.", code="invalid_token") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("The token is invalid.", code="invalid_token") from None
+    role = claims.get("role")
+    if role not in ROLES and role != SERVICE_ROLE:
+        raise Unauthorized("The token carries an unknown role.", code="invalid_token")
+    return Principal(id=str(claims["sub"]), email=str(claims.get("email") or ""),
+                     name=str(claims.get("name") or ""), role=role, jti=str(claims["jti"]),
+                     exp=int(claims["exp"]), token=token)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def authenticate(settings: Settings, authorization: str | None,
+                 is_revoked: Callable[[str], bool] | None = None) -> Principal:
+    token = bearer_token(authorization)
+    if token is None:
+        raise Unauthorized("Send a token: Authorization: Bearer <token>.", code="missing_token")
+    principal = verify_token(settings, token)
+    if is_revoked is not None and is_revoked(principal.jti):
+        raise Unauthorized("The token has been revoked; log in again.", code="token_revoked")
+    return principal
+
+
+def check_roles(principal: Principal, roles: Iterable[str]) -> None:
+    allowed = set(roles)
+    if allowed and principal.role not in allowed:
+        raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
+
+
+# ----------------------------------------------------------------------------- Flask
+def require_auth(*roles: str):
+    """Flask view decorator: authenticate, then (if roles given) check the role.
+
+    The app must hold its Settings in app.config["SETTINGS"]; the principal is left in
+    flask.g.user. An app may set app.config["IS_REVOKED"] to a callable(jti) -> bool.
+    """
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            from flask import current_app, g, request
+
+            principal = authenticate(current_app.config["SETTINGS"],
+                                     request.headers.get("Authorization"),
+                                     current_app.config.get("IS_REVOKED"))
+            check_roles(principal, roles)
+            g.user = principal
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def current_user() -> Principal:
+    from flask import g
+
+    return g.user
+
+
+# --------------------------------------------------------------------------- FastAPI
+def fastapi_auth(settings: Settings, *roles: str):
+    """A FastAPI dependency returning the Principal (roles checked when given).
+
+    Declared with HTTPBearer so Swagger UI offers an Authorize button. The dependency
+    takes only the credentials (no annotations to resolve), because FastAPI is imported
+    here lazily: the Flask services' images do not install it."""
+    from fastapi import Depends
+    from fastapi.security import HTTPBearer
+
+    scheme = HTTPBearer(auto_error=False, description="The token from POST /auth/login on the gateway.")
+
+    def dependency(credentials=Depends(scheme)):
+        header = f"Bearer {credentials.credentials}" if credentials is not None else None
+        principal = authenticate(settings, header)
+        check_roles(principal, roles)
+        return principal
+    return dependency

@@ -1,0 +1,73 @@
+"""Logging with the service name and the request's correlation ID on every line.
+
+The correlation ID lives in a context variable, set per request by the web scaffolding
+and read by the logging filter and by the HTTP client. The filter sits on the handlers,
+not on a logger, so every record that reaches them (the WSGI server's own lines too)
+gets the fields filled and formatting never fails.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import uuid
+from contextvars import ContextVar
+
+CORRELATION_HEADER = "X-Correlation-ID"
+LINE_FORMAT = "%(asctime)s %(levelname)s [%(service)s] [correlation_id=%(correlation_id)s] %(name)s: %(message)s"
+
+_correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
+
+
+def get_correlation_id() -> str:
+    return _correlation_id.get()
+
+
+def set_correlation_id(value: str | None) -> str:
+    """Use the client's ID when it is sane, otherwise make one; returns the ID in force."""
+    cid = (value or "").strip()
+    if not cid or len(cid) > 128 or not all(c.isalnum() or c in "-_.:" for c in cid):
+        cid = uuid.uuid4().hex
+    _correlation_id.set(cid)
+    return cid
+
+
+class ContextFilter(logging.Filter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.service = self.service
+        if not hasattr(record, "correlation_id") or record.correlation_id in (None, ""):
+            record.correlation_id = _correlation_id.get()
+        return True
+
+
+def setup_logging(service: str, log_name: str, log_dir: str = "/tmp", level: str = "INFO") -> logging.Logger:
+    """Send every log line of this process to stdout and to <log_dir>/<log_name>.log."""
+    formatter = logging.Formatter(LINE_FORMAT)
+    context = ContextFilter(service)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    try:
+        os.makedirs(log_dir, exist_ok=True)
+        handlers.append(logging.FileHandler(os.path.join(log_dir, f"{log_name}.log")))
+    except OSError as exc:  # an unwritable log dir must not stop the service
+        print(f"cannot open log file in {log_dir}: {exc}", file=sys.stderr)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(context)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    # The servers' own loggers go through the same handlers, with the same fields.
+    for name in ("gunicorn.error", "gunicorn.access", "uvicorn", "uvicorn.error", "uvicorn.access",
+                 "werkzeug", "engineio.server", "socketio.server"):
+        server_logger = logging.getLogger(name)
+        server_logger.handlers = []
+        server_logger.propagate = True
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)  # we log requests ourselves
+    return logging.getLogger(service)

@@ -1,0 +1,85 @@
+"""Run a service under its production server (DESIGN decision 7).
+
+Every way of starting a service goes through here: `python <service>/<entry>` (which
+start_all.sh, the tests and the Dockerfiles use) calls `serve(name)`, which replaces the
+process with gunicorn (Flask), uvicorn (FastAPI) or gunicorn's threaded worker with
+simple-websocket (the Socket.IO service). Workers: <PREFIX>_WORKERS, else WEB_WORKERS.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from shared.config import REPO_ROOT, get_settings, service_info
+
+
+def server_command(name: str) -> list[str]:
+    settings = get_settings()
+    info = service_info(name)
+    env = settings.env
+    port = settings.service_port(name)
+    bind = f"{settings.bind_host}:{port}"
+    workers = env.int(f"{info.prefix}_WORKERS", env.int("WEB_WORKERS", 2, minimum=1), minimum=1)
+    folder = str(REPO_ROOT / info.folder)
+    python = sys.executable
+    if info.server == "uvicorn":
+        module, _, factory = info.app_target.partition(":")
+        return [python, "-m", "uvicorn", f"{module}:{factory}", "--factory", "--app-dir", folder,
+                "--host", settings.bind_host, "--port", str(port), "--workers", str(workers),
+                "--no-server-header", "--timeout-graceful-shutdown", "20", "--log-level", "warning"]
+    threads = env.int(f"{info.prefix}_THREADS", 8, minimum=1)
+    if info.server == "socketio":
+        # Socket.IO keeps per-client state in the process: one worker per instance, many
+        # threads; scale out with more instances sharing Redis (REDIS_URL).
+        workers, threads = 1, env.int(f"{info.prefix}_THREADS", 256, minimum=4)
+    return [python, "-m", "gunicorn", info.app_target, "--chdir", folder, "--bind", bind,
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "--graceful-timeout", "20", "--timeout", "120", "--log-level", "warning",
+            "--config", str(REPO_ROOT / "shared" / "gunicorn_conf.py")]
+
+
+def _metrics_dir(name: str) -> str:
+    """A fresh folder for this instance's multiprocess metrics (prometheus-client)."""
+    import shutil
+    import tempfile
+
+    settings = get_settings()
+    folder = os.path.join(tempfile.gettempdir(), "campus-metrics", f"{name}-{settings.service_port(name)}")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def serve(name: str) -> None:
+    command = server_command(name)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir(name)
+    os.environ.setdefault("PYTHONPATH", str(REPO_ROOT))
+    if str(REPO_ROOT) not in os.environ["PYTHONPATH"].split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), os.environ["PYTHONPATH"]])
+    os.execv(command[0], command)
+
+
+def installed_services() -> list[str]:
+    """Services whose code is present in this checkout, gateway first."""
+    from shared.config import SERVICES
+
+    names = []
+    for name, info in SERVICES.items():
+        package = info.app_target.split(":")[0]
+        if (REPO_ROOT / info.folder / info.entry).is_file() and (REPO_ROOT / info.folder / package).is_dir():
+            names.append(name)
+    return names
+
+
+if __name__ == "__main__":
+    # `python -m shared.serve list` prints "name folder/entry port log_name" per service.
+    if sys.argv[1:] == ["list"]:
+        settings = get_settings()
+        for name in installed_services():
+            info = service_info(name)
+            print(name, f"{info.folder}/{info.entry}", settings.service_port(name), info.log_name)
+    elif len(sys.argv) == 2:
+        serve(sys.argv[1])
+    else:
+        print("usage: python -m shared.serve list | <service>", file=sys.stderr)
+        sys.exit(2)
