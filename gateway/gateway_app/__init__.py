@@ -1,0 +1,51 @@
+"""API gateway: the app factory. Auth in auth_routes.py, the /api proxy in proxy.py,
+health in health.py, the web pages in pages.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_cors import CORS
+
+from shared.config import Settings, load_settings
+from shared.database import Database
+from shared.http_client import HttpClient
+from shared.metrics import breaker_gauge
+from shared.web import create_flask_app
+
+from .store import LoginThrottle, TokenStore
+
+SCHEMA = Path(__file__).with_name("schema.sql").read_text()
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(settings: Settings | None = None):
+    settings = settings or load_settings()
+    db = Database(settings, settings.sqlite_path("gateway", "gateway.db"))
+    app = create_flask_app("gateway", settings, readiness={"database": db.ping}, openapi=False)
+    db.initialize(SCHEMA)
+    env = settings.env
+    tokens = TokenStore(db)
+    app.extensions.update(
+        db=db,
+        tokens=tokens,
+        throttle=LoginThrottle(db, env.int("LOGIN_MAX_FAILURES", 5, minimum=1),
+                               env.int("LOGIN_WINDOW_SECONDS", 900, minimum=1),
+                               env.int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)),
+        http=HttpClient(settings, service="gateway"),
+    )
+    app.config["METRIC_GAUGES"].append(breaker_gauge(app.extensions["http"]))
+    app.config["IS_REVOKED"] = tokens.is_revoked
+    app.config["STATIC_DIR"] = str(STATIC_DIR)
+    CORS(app, resources={r"/api/*": {}, r"/auth/*": {}}, origins=list(settings.cors_origins),
+         allow_headers=["Authorization", "Content-Type", "X-Correlation-ID", "Idempotency-Key"],
+         expose_headers=["X-Correlation-ID", "Retry-After"], max_age=600)
+
+    from .auth_routes import blueprint as auth_blueprint
+    from .docs import blueprint as docs_blueprint
+    from .health import blueprint as health_blueprint
+    from .pages import blueprint as pages_blueprint
+    from .proxy import blueprint as proxy_blueprint
+
+    for blueprint in (auth_blueprint, docs_blueprint, health_blueprint, proxy_blueprint, pages_blueprint):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,56 @@
+"""The web pages: / and /<page>.html, their assets under /static/, the Socket.IO client
+(installed by npm into gateway/node_modules, never from a CDN) and /config.json, the
+little the browser needs to know that only the server's configuration says."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, send_from_directory
+from werkzeug.security import safe_join
+
+from shared.errors import NotFound
+
+blueprint = Blueprint("pages", __name__)
+
+SOCKETIO_DIST = Path(__file__).resolve().parent.parent / "node_modules" / "socket.io-client" / "dist"
+
+
+def _send(root: str, relative: str):
+    path = safe_join(root, relative)
+    if path is None or not os.path.isfile(path):
+        raise NotFound("No such page.")
+    response = send_from_directory(root, relative, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blueprint.get("/")
+def index():
+    return _send(current_app.config["STATIC_DIR"], "login.html")
+
+
+@blueprint.get("/<page>.html")
+def page(page: str):
+    return _send(current_app.config["STATIC_DIR"], f"{page}.html")
+
+
+@blueprint.get("/static/vendor/socket.io.min.js")
+def socketio_client():
+    if not (SOCKETIO_DIST / "socket.io.min.js").is_file():
+        raise NotFound("The Socket.IO client is not installed; run `npm ci --prefix gateway`.")
+    return _send(str(SOCKETIO_DIST), "socket.io.min.js")
+
+
+@blueprint.get("/static/<path:asset>")
+def asset(asset: str):
+    return _send(current_app.config["STATIC_DIR"], asset)
+
+
+@blueprint.get("/config.json")
+def browser_config():
+    """Where the browser reaches the maintenance service's Socket.IO (its own port, cross-origin).
+    PUBLIC_MAINTENANCE_URL overrides when the internal URL is not what a browser can reach."""
+    settings = current_app.config["SETTINGS"]
+    url = settings.env.str("PUBLIC_MAINTENANCE_URL") or settings.service_url("maintenance")
+    return jsonify({"socketio_url": url.rstrip("/")})

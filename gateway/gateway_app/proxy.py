@@ -1,0 +1,42 @@
+"""/api/<prefix>/... -> the service in the routing table, with the caller's token."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, request
+
+from shared.errors import Forbidden, NotFound
+
+from .auth_routes import principal_from_request
+from .routing import ROUTE_BY_PREFIX, edge_check
+from .upstream import call
+
+blueprint = Blueprint("proxy", __name__)
+
+FORWARD_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "Idempotency-Key")
+FORWARD_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Retry-After", "Location", "Allow")
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@blueprint.route("/api/<prefix>", methods=METHODS, defaults={"rest": ""})
+@blueprint.route("/api/<prefix>/<path:rest>", methods=METHODS)
+def proxy(prefix: str, rest: str):
+    route = ROUTE_BY_PREFIX.get(prefix)
+    if route is None:
+        raise NotFound(f"No API at /api/{prefix}.")
+    principal = principal_from_request()
+    # Flask decoded the path; encode it again so "#", "?" or spaces stay part of it upstream.
+    rest = "/" + quote(rest, safe="/:@!$&'()*+,;=-._~") if rest else ""
+    reason = edge_check(prefix, request.method, rest, principal)
+    if reason:
+        raise Forbidden(reason)
+    headers = {k: request.headers[k] for k in FORWARD_REQUEST_HEADERS if k in request.headers}
+    body = request.get_data() if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
+    upstream = call(route.service, request.method, f"{route.upstream_prefix}{rest}",
+                    params=list(request.args.items(multi=True)), data=body, headers=headers,
+                    service_auth=False, allow_redirects=False)
+    response = Response(upstream.content, status=upstream.status_code)
+    for name in FORWARD_RESPONSE_HEADERS:
+        if name in upstream.headers:
+            response.headers[name] = upstream.headers[name]
+    return response

@@ -1,0 +1,66 @@
+"""The gateway's one routing table and the roles it enforces at the edge.
+
+/api/<prefix>/<rest> goes to <service><upstream_prefix>/<rest>. Each service checks
+the token and roles again itself; the edge rules only stop what is plainly not allowed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from shared.auth import Principal
+
+
+@dataclass(frozen=True)
+class Route:
+    prefix: str            # public path under /api
+    service: str           # name in shared.config.SERVICES
+    upstream_prefix: str   # path prefix on the service
+
+
+ROUTES = (
+    Route("users", "user-management", "/users"),
+    Route("booking", "booking", ""),
+    Route("gpa", "gpa-calculator", ""),
+    Route("notifications", "notification", "/notifications"),
+    Route("maintenance", "maintenance", ""),
+)
+ROUTE_BY_PREFIX = {r.prefix: r for r in ROUTES}
+
+
+@dataclass(frozen=True)
+class EdgeRule:
+    prefix: str
+    methods: frozenset[str]
+    path: re.Pattern          # matched against the rest of the path, after /api/<prefix>
+    allows: Callable[[Principal, str], bool]
+    reason: str
+
+
+def _admin(principal: Principal, rest: str) -> bool:
+    return principal.is_admin
+
+
+def _admin_or_self(principal: Principal, rest: str) -> bool:
+    return principal.is_admin or rest.strip("/") == principal.id
+
+
+ALL = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+EDGE_RULES = (
+    # Users: admins only, except that a user may read and edit their own record.
+    EdgeRule("users", frozenset({"GET", "PUT"}), re.compile(r"^/[^/]+/?$"), _admin_or_self,
+             "Only admins may manage other users."),
+    EdgeRule("users", ALL, re.compile(r".*"), _admin, "Only admins may manage users."),
+    # Tickets: only admins change status, category or department.
+    EdgeRule("maintenance", frozenset({"PUT", "PATCH"}), re.compile(r"^/tickets/[^/]+/?$"), _admin,
+             "Only admins may change a ticket."),
+)
+
+
+def edge_check(prefix: str, method: str, rest: str, principal: Principal) -> str | None:
+    """None when allowed at the edge, else the reason for a 403 (first matching rule wins)."""
+    for rule in EDGE_RULES:
+        if rule.prefix == prefix and method in rule.methods and rule.path.match(rest or "/"):
+            return None if rule.allows(principal, rest) else rule.reason
+    return None

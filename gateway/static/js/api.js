@@ -1,0 +1,187 @@
+// The one API module every page uses: the token in localStorage, fetch with the token
+// and JSON, the error envelope turned into an ApiError, back to sign-in on any 401,
+// role helpers, and a tiny DOM builder that only ever sets text (never parsed as HTML).
+
+const TOKEN_KEY = 'token';
+const USER_KEY = 'user';
+
+export class ApiError extends Error {
+  constructor(status, code, message, correlationId) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.correlationId = correlationId;
+  }
+}
+
+export function getToken() { return localStorage.getItem(TOKEN_KEY); }
+
+export function saveSession(token, user) {
+  localStorage.setItem(TOKEN_KEY, token);
+  localStorage.setItem(USER_KEY, JSON.stringify(user));
+}
+
+export function clearSession() {
+  localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(USER_KEY);
+}
+
+function tokenClaims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part.padEnd(part.length + (4 - part.length % 4) % 4, '=')));
+  } catch (e) {
+    return null;
+  }
+}
+
+/** True when a token is stored and not yet past its expiry (the server still has the last word). */
+export function hasLiveToken() {
+  const token = getToken();
+  if (!token) return false;
+  const claims = tokenClaims(token);
+  return Boolean(claims && typeof claims.exp === 'number' && claims.exp * 1000 > Date.now());
+}
+
+/** The signed-in user {id, email, name, role}, or null. */
+export function currentUser() {
+  if (!hasLiveToken()) return null;
+  try {
+    const stored = JSON.parse(localStorage.getItem(USER_KEY) || 'null');
+    if (stored && stored.role) return stored;
+  } catch (e) { /* fall back to the token's claims */ }
+  const c = tokenClaims(getToken());
+  return {id: c.sub, email: c.email, name: c.name, role: c.role};
+}
+
+export function hasRole(...roles) {
+  const user = currentUser();
+  return Boolean(user && roles.includes(user.role));
+}
+
+export const isAdmin = () => hasRole('admin');
+
+/** Leave for the sign-in page, saying why. */
+export function redirectToLogin(reason = 'expired') {
+  clearSession();
+  const next = encodeURIComponent(location.pathname + location.search);
+  location.replace(`/?reason=${reason}&next=${next}`);
+}
+
+/**
+ * Call the platform. `path` is under the gateway (e.g. "/api/booking/rooms").
+ * Resolves with the parsed JSON; rejects with ApiError(status, code, message).
+ */
+export async function api(path, {method = 'GET', body, query, auth = true} = {}) {
+  let url = path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== undefined && v !== null && v !== '') params.append(k, v);
+    }
+    const qs = params.toString();
+    if (qs) url += (url.includes('?') ? '&' : '?') + qs;
+  }
+  const headers = {Accept: 'application/json'};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = getToken();
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+
+  let response;
+  try {
+    response = await fetch(url, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+  } catch (e) {
+    throw new ApiError(0, 'network_error', 'The server cannot be reached. Check your connection and try again.');
+  }
+  let data = null;
+  const text = await response.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch (e) { data = null; }
+  }
+  if (response.ok) return data;
+
+  const message = (data && typeof data.error === 'string' && data.error)
+    || (response.status >= 500 ? 'The service is unavailable right now; try again shortly.'
+      : `The request failed (HTTP ${response.status}).`);
+  const error = new ApiError(response.status, (data && data.code) || `http_${response.status}`, message,
+    data && data.correlation_id);
+  if (response.status === 401 && auth) {
+    redirectToLogin('expired');
+  }
+  throw error;
+}
+
+// ------------------------------------------------------------------ DOM helpers
+/**
+ * el('li', {class: 'x', dataset: {id: 1}, onclick: fn}, 'text', childNode, ...)
+ * Strings become text nodes: whatever a user typed is shown as text, never parsed as HTML.
+ */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
+    else if (value === true) node.setAttribute(key, '');
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** Replace a node's children. */
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+  return node;
+}
+
+/** Show a message in an alert element ('error' | 'success' | 'info'); empty text hides it. */
+export function showMessage(node, text, kind = 'error') {
+  node.className = `alert alert-${kind}`;
+  node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  node.textContent = text || '';
+}
+
+export function errorText(error) {
+  return error instanceof ApiError ? error.message : 'Something went wrong; try again.';
+}
+
+export function pill(value, label) {
+  const key = String(value || '').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return el('span', {class: `pill pill-${key}`}, label || String(value || '').replace(/_/g, ' '));
+}
+
+export function formatDateTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});
+}
+
+export function formatDate(isoDate) {
+  if (!isoDate) return '';
+  const d = new Date(`${String(isoDate).slice(0, 10)}T00:00:00`);
+  return Number.isNaN(d.getTime()) ? String(isoDate) : d.toLocaleDateString(undefined, {weekday: 'short', month: 'short', day: 'numeric', year: 'numeric'});
+}
+
+/** Today's date as YYYY-MM-DD in local time. */
+export function todayISO(offsetDays = 0) {
+  const d = new Date();
+  d.setDate(d.getDate() + offsetDays);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** A list response may be a bare array or {items|<key>: [...]}; return the array. */
+export function listOf(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  if (!data || typeof data !== 'object') return [];
+  for (const key of [...keys, 'items', 'results', 'data']) {
+    if (Array.isArray(data[key])) return data[key];
+  }
+  return [];
+}

@@ -1,0 +1,70 @@
+import {api, el, errorText, fill, formatDate, formatDateTime, pill} from './api.js';
+import {renderNav} from './nav.js';
+import {connectTickets} from './realtime.js';
+
+const me = await renderNav('dashboard');
+const admin = me.role === 'admin';
+document.getElementById('greeting').textContent = `Welcome, ${me.name || me.email}`;
+document.getElementById('today').textContent = new Date().toLocaleDateString(undefined, {weekday: 'long', month: 'long', day: 'numeric'});
+if (admin) {
+  document.getElementById('bookings-title').textContent = 'Upcoming bookings (everyone)';
+  document.getElementById('tickets-title').textContent = 'Open tickets (everyone)';
+}
+
+const label = (s) => String(s || '').replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const problem = (error) => el('li', {class: 'alert alert-error', role: 'alert'}, errorText(error));
+
+async function bookings() {
+  const node = document.getElementById('dash-bookings');
+  try {
+    const items = await api('/api/booking/bookings', {query: {upcoming: 'true', status: 'active', limit: 5}});
+    fill(node, items.length ? items.map((b) => el('li', {class: 'booking', dataset: {bookingId: b.id}},
+      el('div', {class: 'item-main'}, el('div', {class: 'item-title'}, b.room_name),
+        el('div', {class: 'small muted'}, `${formatDate(b.date)} · ${b.time_slot}${admin ? ` · ${b.user_name}` : ''}`))))
+      : el('li', {class: 'empty'}, 'Nothing booked.'));
+  } catch (error) { fill(node, problem(error)); }
+}
+
+async function tickets() {
+  const node = document.getElementById('dash-tickets');
+  try {
+    const [open, progress] = await Promise.all(['open', 'in_progress'].map((status) =>
+      api('/api/maintenance/tickets', {query: {status, per_page: 5}})));
+    const items = [...progress.tickets, ...open.tickets].sort((a, b) => b.id - a.id).slice(0, 6);
+    const total = open.total + progress.total;
+    fill(node, items.length ? items.map((t) => el('li', {class: 'ticket', dataset: {ticketId: t.id}},
+      el('div', {class: 'item-main'}, el('div', {class: 'item-title'}, t.title),
+        el('div', {class: 'small muted'}, `${t.category} · due ${formatDateTime(t.sla_due_at)}`)),
+      pill(t.status, label(t.status)))) : el('li', {class: 'empty'}, 'No open tickets.'),
+    total > items.length ? el('li', {class: 'small muted'}, `and ${total - items.length} more`) : null);
+  } catch (error) { fill(node, problem(error)); }
+}
+
+async function unread() {
+  const node = document.getElementById('dash-unread');
+  try {
+    node.textContent = String((await api('/api/notifications/unread-count')).unread);
+  } catch (error) { node.textContent = '–'; node.title = errorText(error); }
+}
+
+async function health() {
+  const card = document.getElementById('health-card');
+  card.hidden = false;
+  try {
+    const data = await api('/health/services');
+    fill(document.getElementById('health-overall'), pill(data.status, label(data.status)));
+    fill(document.getElementById('health-body'), Object.entries(data.services).map(([name, s]) => el('tr', {dataset: {service: name}},
+      el('td', {}, name), el('td', {}, pill(s.status, label(s.status))), el('td', {class: 'num'}, `${Math.round(s.latency_ms)} ms`))));
+    document.getElementById('health-checked').textContent = `Checked ${new Date().toLocaleTimeString()}; refreshes every 30 s.`;
+  } catch (error) {
+    fill(document.getElementById('health-body'), el('tr', {}, el('td', {colspan: 3}, errorText(error))));
+  }
+}
+
+bookings();
+tickets();
+unread();
+setInterval(unread, 15000);
+window.addEventListener('focus', () => { unread(); bookings(); tickets(); });
+if (admin) { health(); setInterval(health, 30000); }
+connectTickets({onCreated: tickets, onUpdated: tickets});

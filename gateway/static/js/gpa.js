@@ -1,0 +1,110 @@
+import {api, el, errorText, fill, showMessage} from './api.js';
+import {renderNav} from './nav.js';
+
+await renderNav('gpa');
+
+const LETTERS = ['A+', 'A', 'A-', 'B+', 'B', 'B-', 'C+', 'C', 'C-', 'D+', 'D', 'D-', 'F'];
+const PASS_FAIL = [['P', 'P (pass)'], ['F', 'F (fail)']];
+const rows = document.getElementById('course-rows');
+const errorBox = document.getElementById('gpa-error');
+const result = document.getElementById('gpa-result');
+let counter = 0;
+
+function gradeOptions(select, passFail, keep) {
+  const choices = passFail ? PASS_FAIL : LETTERS.map((g) => [g, g]);
+  fill(select, el('option', {value: ''}, 'Grade…'), choices.map(([v, label]) => el('option', {value: v}, label)));
+  if (keep && choices.some(([v]) => v === keep)) select.value = keep;
+}
+
+function addRow(course = {}) {
+  counter += 1;
+  const id = counter;
+  const grade = el('select', {id: `grade-${id}`, class: 'course-grade', required: true});
+  const passFail = el('input', {type: 'checkbox', id: `pf-${id}`, class: 'course-pf'});
+  passFail.checked = Boolean(course.pass_fail);
+  gradeOptions(grade, passFail.checked, course.grade);
+  passFail.addEventListener('change', () => gradeOptions(grade, passFail.checked, grade.value));
+  const row = el('div', {class: 'course-row', dataset: {row: id}},
+    el('div', {class: 'field course-name'}, el('label', {for: `name-${id}`}, 'Course'),
+      el('input', {id: `name-${id}`, class: 'course-name-input', type: 'text', maxlength: 100, placeholder: 'e.g. Calculus I', value: course.name || ''})),
+    el('div', {class: 'field'}, el('label', {for: `grade-${id}`}, 'Grade'), grade),
+    el('div', {class: 'field'}, el('label', {for: `credits-${id}`}, 'Credits'),
+      el('input', {id: `credits-${id}`, class: 'course-credits', type: 'number', inputmode: 'decimal', min: '0', max: '20', step: '0.5', value: course.credits ?? ''})),
+    el('div', {class: 'field'}, el('label', {class: 'check', for: `pf-${id}`}, passFail, 'Pass/fail')),
+    el('button', {type: 'button', class: 'btn btn-danger btn-small remove-course', 'aria-label': `Remove course ${id}`,
+      onclick: () => { row.remove(); if (!rows.children.length) addRow(); renumber(); }}, 'Remove'));
+  rows.append(row);
+  renumber();
+  return row;
+}
+
+function renumber() {
+  [...rows.children].forEach((row, i) => {
+    row.querySelector('.remove-course').setAttribute('aria-label', `Remove course ${i + 1}`);
+  });
+}
+
+function numberOrNull(id) {
+  const raw = document.getElementById(id).value.trim();
+  return raw === '' ? null : Number(raw);
+}
+
+document.getElementById('add-course').addEventListener('click', () => {
+  addRow().querySelector('input').focus();
+});
+
+document.getElementById('gpa-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showMessage(errorBox, '');
+  const courses = [...rows.children].map((row) => {
+    const name = row.querySelector('.course-name-input').value.trim();
+    const credits = row.querySelector('.course-credits').value.trim();
+    const course = {grade: row.querySelector('.course-grade').value, credits: credits === '' ? null : Number(credits),
+      pass_fail: row.querySelector('.course-pf').checked};
+    if (name) course.name = name;
+    return course;
+  });
+  const body = {courses};
+  const prior = [numberOrNull('prior-gpa'), numberOrNull('prior-credits')];
+  if (prior.some((v) => v !== null)) { body.prior_gpa = prior[0]; body.prior_credits = prior[1]; }
+  const target = [numberOrNull('target-gpa'), numberOrNull('remaining-credits')];
+  if (target.some((v) => v !== null)) { body.target_gpa = target[0]; body.remaining_credits = target[1]; }
+  try {
+    render(await api('/api/gpa/calculate', {method: 'POST', body}));
+  } catch (error) {
+    showMessage(errorBox, errorText(error));
+  }
+});
+
+function fmt(n, places = 2) { return n === null || n === undefined ? '—' : Number(n).toFixed(places); }
+
+function render(r) {
+  const parts = [
+    el('p', {class: 'muted small'}, 'Term GPA'),
+    el('div', {class: 'result-big', id: 'gpa-value'}, r.gpa === null ? 'n/a' : fmt(r.gpa)),
+    el('p', {id: 'gpa-credits'}, `${r.total_credits} credits attempted · ${r.credits_earned} earned · ${r.gpa_credits} count in the GPA`),
+  ];
+  if (r.message) parts.push(el('p', {class: 'alert alert-info'}, r.message));
+  if (r.cumulative_gpa !== null && r.cumulative_gpa !== undefined) {
+    parts.push(el('p', {id: 'cumulative-gpa'}, el('strong', {}, 'Cumulative GPA: '), fmt(r.cumulative_gpa),
+      ` over ${r.cumulative_credits} credits`));
+  }
+  if (r.what_if) {
+    const w = r.what_if;
+    parts.push(el('div', {id: 'what-if', class: `alert ${w.achievable ? 'alert-success' : 'alert-error'}`},
+      el('strong', {}, w.achievable ? 'Within reach. ' : 'Out of reach. '), w.message));
+  }
+  if (Array.isArray(r.courses) && r.courses.length) {
+    const body = r.courses.map((c, i) => el('tr', {},
+      el('td', {}, c.name || `Course ${i + 1}`), el('td', {}, c.grade + (c.pass_fail ? ' (P/F)' : '')),
+      el('td', {class: 'num'}, String(c.credits)), el('td', {class: 'num'}, c.points === null ? '—' : fmt(c.points, 1))));
+    parts.push(el('div', {class: 'table-wrap'}, el('table', {},
+      el('thead', {}, el('tr', {}, el('th', {}, 'Course'), el('th', {}, 'Grade'), el('th', {class: 'num'}, 'Credits'), el('th', {class: 'num'}, 'Points'))),
+      el('tbody', {}, body))));
+  }
+  fill(result, parts);
+}
+
+addRow();
+addRow();
+addRow();

@@ -1,0 +1,35 @@
+"""User management: the app factory. Routes in routes.py, logic and SQL in users.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.config import Settings, load_settings
+from shared.database import Database
+from shared.http_client import HttpClient
+from shared.metrics import breaker_gauge, outbox_gauge
+from shared.outbox import OutboxDispatcher, outbox_ddl
+from shared.web import create_flask_app
+
+from .users import OUTBOX, seed_default_users
+
+SCHEMA = (Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX))
+
+
+def create_app(settings: Settings | None = None, *, start_background: bool = True):
+    settings = settings or load_settings()
+    db = Database(settings, settings.sqlite_path("user-management", "users.db"))
+    app = create_flask_app("user-management", settings, readiness={"database": db.ping})
+    db.initialize(SCHEMA)
+    seed_default_users(db)
+    http = HttpClient(settings, service="user-management")
+    dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"))
+    if start_background:
+        dispatcher.start()
+    app.config["METRIC_GAUGES"] += [outbox_gauge(dispatcher), breaker_gauge(http)]
+    app.extensions["db"] = db
+    app.extensions["outbox"] = dispatcher
+
+    from .routes import blueprint
+
+    app.register_blueprint(blueprint)
+    return app

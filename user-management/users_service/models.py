@@ -1,0 +1,70 @@
+"""Shapes a client sends and the shape it gets back (the hash is never in UserPublic)."""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["admin", "faculty", "student"]
+EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not EMAIL.match(value):
+        raise ValueError("must be a valid email address")
+    return value
+
+
+def _name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=200)
+
+
+class UserCreate(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    email: str
+    password: str = Field(min_length=8, max_length=128)
+    role: Role = "student"
+
+    _check_email = field_validator("email")(_email)
+    _check_name = field_validator("name")(_name)
+
+
+class UserUpdate(_Strict):
+    name: Optional[str] = Field(default=None, min_length=1, max_length=100)
+    email: Optional[str] = None
+    role: Optional[Role] = None
+    password: Optional[str] = Field(default=None, min_length=8, max_length=128)
+    current_password: Optional[str] = Field(default=None, max_length=128)
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value):
+        return None if value is None else _email(value)
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value):
+        return None if value is None else _name(value)
+
+
+class Credentials(_Strict):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Role
+    created_at: str
+    updated_at: str
