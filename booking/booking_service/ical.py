@@ -1,0 +1,51 @@
+"""A hand-written iCalendar (RFC 5545) export: CRLF line ends, 75-octet folding, escaping."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+
+def escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def fold(line: str) -> str:
+    """Split a content line into pieces of at most 75 octets, never inside a UTF-8 character."""
+    out, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        limit = 75 if not out else 74       # continuation lines start with one space
+        if size + width > limit:
+            out.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _utc(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar(bookings: Iterable[dict[str, Any]], name: str = "Campus bookings") -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Campus Services Hub//Booking//EN",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{escape(name)}"]
+    for b in bookings:
+        description = f"Booking #{b['id']} ({b['time_slot']})"
+        if b.get("purpose"):
+            description += f": {b['purpose']}"
+        lines += ["BEGIN:VEVENT",
+                  f"UID:booking-{b['id']}@campus-services-hub",
+                  f"DTSTAMP:{stamp}",
+                  f"DTSTART:{_utc(b['start'])}",
+                  f"DTEND:{_utc(b['end'])}",
+                  f"SUMMARY:{escape(b['room_name'] + (' - ' + b['purpose'] if b.get('purpose') else ''))}",
+                  f"LOCATION:{escape(b['room_name'] + ', ' + b['building'])}",
+                  f"DESCRIPTION:{escape(description)}",
+                  "STATUS:CONFIRMED",
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)

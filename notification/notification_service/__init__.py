@@ -1,0 +1,23 @@
+"""Notifications: the app factory. Routes in routes.py, logic and SQL in notifications.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.config import Settings, load_settings
+from shared.database import Database
+from shared.web import create_flask_app
+
+SCHEMA = Path(__file__).with_name("schema.sql").read_text()
+
+
+def create_app(settings: Settings | None = None):
+    settings = settings or load_settings()
+    db = Database(settings, settings.sqlite_path("notification", "notifications.db"))
+    app = create_flask_app("notification", settings, readiness={"database": db.ping})
+    db.initialize(SCHEMA)
+    app.extensions["db"] = db
+
+    from .routes import blueprint
+
+    app.register_blueprint(blueprint)
+    return app

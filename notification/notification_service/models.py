@@ -1,0 +1,68 @@
+"""Shapes a client sends and the shape it gets back."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+Role = Literal["admin", "faculty", "student"]
+TYPE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+
+
+def _text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+class NotificationCreate(BaseModel):
+    """Exactly one audience: user_id, role, or broadcast=true (checked in notifications.audience)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=2000)
+    type: str = Field(default="info", pattern=TYPE_PATTERN,
+                      description="info, booking, maintenance, account, system, ... (lower-case slug)")
+    user_id: Optional[str] = Field(default=None, min_length=1, max_length=100)
+    role: Optional[Role] = None
+    broadcast: StrictBool = False
+    idempotency_key: Optional[str] = Field(default=None, min_length=1, max_length=200)
+
+    _check_title = field_validator("title", "body")(_text)
+
+    @field_validator("user_id")
+    @classmethod
+    def _check_user(cls, value):
+        return None if value is None else _text(value)
+
+
+class ReadUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    read: StrictBool = True
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    title: str
+    body: str
+    type: str
+    audience: Literal["user", "role", "broadcast"]
+    user_id: Optional[str]
+    role: Optional[Role]
+    broadcast: bool
+    sender_id: str
+    created_at: str
+    read: bool
+    read_at: Optional[str]
+
+
+class SentNotification(NotificationPublic):
+    """An item of the admin console's list (GET /notifications?all=true)."""
+
+    sender_role: str
+    idempotency_key: Optional[str]
+    read_count: int
+    deleted_at: Optional[str]

@@ -1,0 +1,133 @@
+"""HTTP routes of the notification service: thin; the rules live in notifications.py.
+
+Identity and role come from the token only. Sending is for admins and service tokens.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from shared.auth import current_user, require_auth
+from shared.errors import Forbidden, ValidationFailed
+from shared.web import json_body, query_int
+
+from . import notifications
+from .models import TYPE_PATTERN, NotificationCreate, ReadUpdate
+
+blueprint = Blueprint("notifications", __name__)
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def _db():
+    return current_app.extensions["db"]
+
+
+def _flag(name: str) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValidationFailed(f"{name} must be true or false.", details=[{"field": name, "message": "must be true or false"}])
+
+
+def _type_filter() -> str | None:
+    import re
+
+    value = request.args.get("type")
+    if value is None or value == "":
+        return None
+    if not re.match(TYPE_PATTERN, value):
+        raise ValidationFailed("type must be a lower-case word such as info or booking.",
+                               details=[{"field": "type", "message": "invalid type"}])
+    return value
+
+
+def _paging() -> tuple[int, int]:
+    return query_int("page", 1), query_int("per_page", 20, maximum=100)
+
+
+@blueprint.post("/notifications")
+@require_auth("admin", "service")
+def create_notification():
+    data = json_body(NotificationCreate)
+    key = notifications.idempotency_key(request.headers.get("Idempotency-Key"), data.idempotency_key)
+    notification, created = notifications.create(_db(), data, key, current_user())
+    return jsonify(notification), (201 if created else 200)
+
+
+@blueprint.get("/notifications")
+@require_auth()
+def list_notifications():
+    principal = current_user()
+    page, per_page = _paging()
+    if _flag("all"):
+        if not principal.is_privileged:
+            raise Forbidden("Only admins may list every notification sent.")
+        return jsonify(notifications.list_sent(_db(), page=page, per_page=per_page,
+                                               include_deleted=_flag("include_deleted"),
+                                               type_=_type_filter(), viewer_id=principal.id))
+    return jsonify(notifications.feed(_db(), principal.id, principal.role, page=page, per_page=per_page,
+                                      unread_only=_flag("unread"), type_=_type_filter()))
+
+
+@blueprint.get("/notifications/unread-count")
+@require_auth()
+def unread_count():
+    principal = current_user()
+    return jsonify({"unread": notifications.unread_count(_db(), principal.id, principal.role)})
+
+
+@blueprint.get("/notifications/user/<user_id>")
+@require_auth()
+def user_notifications(user_id: str):
+    """A user's feed. Their own: everything addressed to them. An admin or a service looking
+    at someone else's: notices sent to that user and to everyone, plus those sent to a role
+    when ?role= names it (the token of the caller does not say the other user's role)."""
+    principal = current_user()
+    page, per_page = _paging()
+    if principal.id == user_id:
+        role = principal.role
+    elif principal.is_privileged:
+        role = request.args.get("role") or None
+        if role is not None and role not in ("admin", "faculty", "student"):
+            raise ValidationFailed("role must be admin, faculty or student.",
+                                   details=[{"field": "role", "message": "unknown role"}])
+    else:
+        raise Forbidden("You may only see your own notifications.")
+    return jsonify(notifications.feed(_db(), user_id, role, page=page, per_page=per_page,
+                                      unread_only=_flag("unread"), type_=_type_filter()))
+
+
+@blueprint.post("/notifications/read-all")
+@require_auth()
+def read_all():
+    principal = current_user()
+    marked = notifications.read_all(_db(), principal)
+    return jsonify({"marked": marked, "unread": notifications.unread_count(_db(), principal.id, principal.role)})
+
+
+@blueprint.get("/notifications/<int:notification_id>")
+@require_auth()
+def get_notification(notification_id: int):
+    return jsonify(notifications.get(_db(), notification_id, current_user()))
+
+
+@blueprint.put("/notifications/<int:notification_id>")
+@require_auth()
+def mark_read(notification_id: int):
+    read = json_body(ReadUpdate).read if request.get_data(cache=True) else True
+    return jsonify(notifications.set_read(_db(), notification_id, current_user(), read))
+
+
+@blueprint.delete("/notifications/<int:notification_id>")
+@require_auth()
+def delete_notification(notification_id: int):
+    scope = (request.args.get("scope") or "me").strip().lower()
+    if scope not in ("me", "all"):
+        raise ValidationFailed("scope must be me or all.", details=[{"field": "scope", "message": "must be me or all"}])
+    return jsonify(notifications.delete(_db(), notification_id, current_user(), scope))
