@@ -1,0 +1,79 @@
+"""Maintenance: the app factory. Routes in routes.py, logic and SQL in tickets.py,
+Socket.IO in realtime.py, the classifier adapter in classifier.py.
+
+Settings (besides the platform's): MAINTENANCE_MODEL_DIR (default maintenance/model),
+MAINTENANCE_MODEL_RUNTIME, MAINTENANCE_CONFIDENCE_THRESHOLD (0.5), MAINTENANCE_SLA_URGENT_HOURS
+(4), MAINTENANCE_SLA_STANDARD_HOURS (72), MAINTENANCE_DUPLICATE_THRESHOLD (0.85),
+MAINTENANCE_SOCKETIO_CHANNEL (the Redis channel instances share), OUTBOX_INTERVAL_SECONDS (1.0).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask_socketio import SocketIO
+
+from shared.config import REPO_ROOT, Settings, load_settings
+from shared.database import Database
+from shared.http_client import HttpClient
+from shared.outbox import OutboxDispatcher, outbox_ddl
+from shared.web import create_flask_app
+
+from .classifier import Analyzer, load_classifier
+from .tickets import OUTBOX, TicketRules
+
+SCHEMA = Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX)
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, classifier=None, start_background: bool = True):
+    """classifier: anything with classify/embed/method (tests hand in a stand-in);
+    default: enhanced_model.load_classifier(MAINTENANCE_MODEL_DIR), keyword fallback included."""
+    settings = settings or load_settings()
+    env = settings.env
+    if classifier is None:
+        model_dir = env.str("MAINTENANCE_MODEL_DIR", str(REPO_ROOT / "maintenance" / "model"))
+        if not Path(model_dir).is_absolute():
+            model_dir = str(REPO_ROOT / model_dir)
+        classifier = load_classifier(model_dir, env.str("MAINTENANCE_MODEL_RUNTIME"))
+    analyzer = Analyzer(classifier,
+                        urgent_hours=env.int("MAINTENANCE_SLA_URGENT_HOURS", 4, minimum=0),
+                        standard_hours=env.int("MAINTENANCE_SLA_STANDARD_HOURS", 72, minimum=0))
+    rules = TicketRules(confidence_threshold=env.float("MAINTENANCE_CONFIDENCE_THRESHOLD", 0.5),
+                        duplicate_threshold=env.float("MAINTENANCE_DUPLICATE_THRESHOLD", 0.85))
+
+    def health() -> dict:
+        if analyzer.method == "model":
+            return {"classifier": "model"}
+        return {"status": "degraded", "classifier": analyzer.method,
+                "reason": "the classifier model is not loaded; keyword fallback in use"}
+
+    db = Database(settings, settings.sqlite_path("maintenance", "tickets.db"))
+    app = create_flask_app("maintenance", settings, readiness={"database": db.ping}, health=health)
+    db.initialize(SCHEMA)
+    http = HttpClient(settings, service="maintenance")
+    dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"),
+                                  interval=env.float("OUTBOX_INTERVAL_SECONDS", 1.0, minimum=0.01))
+    if start_background:
+        dispatcher.start()
+    app.extensions["db"] = db
+    app.extensions["outbox"] = dispatcher
+    app.extensions["analyzer"] = analyzer
+    app.extensions["ticket_rules"] = rules
+
+    from .realtime import origin_checker, register
+
+    socketio = SocketIO()
+    socketio.init_app(app, message_queue=settings.redis_url or None, async_mode="threading",
+                      cors_allowed_origins=origin_checker(settings),
+                      channel=env.str("MAINTENANCE_SOCKETIO_CHANNEL", "campus-maintenance"),
+                      logger=False, engineio_logger=False)
+    register(socketio, settings)
+    app.extensions["socketio"] = socketio  # init_app sets it too; explicit for readers
+
+    from .routes import blueprint
+
+    app.register_blueprint(blueprint)
+    logger.info("maintenance ready: classifier %s, realtime %s", analyzer.method,
+                "redis" if settings.redis_url else "in-process")
+    return app
