@@ -1,0 +1,209 @@
+"""Start the real services as processes on free loopback ports, with throw-away data.
+
+A `Stack` is one platform: its own DATA_DIR and LOG_DIR, its own database (a temporary
+SQLite folder, or a temporary PostgreSQL database), its own ports. Services start
+through their entry files (`python <folder>/<entry>`), i.e. under the same production
+servers that start_all.sh uses.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from shared.config import REPO_ROOT, SERVICES, service_info
+from shared.serve import installed_services
+
+TEST_SECRET = "test-secret-" + "x" * 40
+DEFAULT_USERS = {"admin": ("admin@example.com", "admin123"),
+                 "faculty": ("faculty@example.com", "faculty123"),
+                 "student": ("student@example.com", "student123")}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def available_services() -> list[str]:
+    """Services whose code exists in this checkout (the gateway first)."""
+    return installed_services()
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    """Poll until predicate() is truthy; return its value or fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+class ServiceProcess:
+    def __init__(self, stack: "Stack", name: str, port: int, env: dict[str, str]):
+        self.stack = stack
+        self.name = name
+        self.info = service_info(name)
+        self.port = port
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.env["LOG_DIR"]) / f"{self.info.log_name}.log"
+
+    def start(self, wait: bool = True, timeout: float = 90.0) -> "ServiceProcess":
+        out = open(Path(self.env["LOG_DIR"]) / f"{self.name}-{self.port}.out", "ab")
+        self.proc = subprocess.Popen([sys.executable, str(REPO_ROOT / self.info.folder / self.info.entry)],
+                                     env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                     cwd=str(REPO_ROOT), start_new_session=True)
+        if wait:
+            self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float = 90.0) -> None:
+        def up():
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.proc.returncode}; see {self.env['LOG_DIR']}")
+            try:
+                return requests.get(f"{self.url}/health", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+        wait_until(up, timeout, 0.2, f"{self.name} on port {self.port}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+
+class Stack:
+    """A whole platform for tests. `backend` is "sqlite" or "postgresql"."""
+
+    def __init__(self, workdir: Path, backend: str = "sqlite", pg_database: str | None = None,
+                 extra_env: dict[str, str] | None = None):
+        self.workdir = Path(workdir)
+        self.backend = backend
+        self.ports = {name: free_port() for name in SERVICES}
+        (self.workdir / "data").mkdir(parents=True, exist_ok=True)
+        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASE_"))}
+        env.update({
+            "PYTHONPATH": str(REPO_ROOT),
+            "FLASK_ENV": "testing",
+            "JWT_SECRET_KEY": TEST_SECRET,
+            "DATABASE_TYPE": backend,
+            "DATA_DIR": str(self.workdir / "data"),
+            "LOG_DIR": str(self.workdir / "logs"),
+            "ENV_FILE": "/nonexistent",           # never read the developer's .env
+            "REQUEST_RETRY_BACKOFF": "0.05",
+            "REQUEST_TIMEOUT": "10",
+            "CIRCUIT_RESET_SECONDS": "3",
+            "WEB_WORKERS": "2",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "OUTBOX_INTERVAL_SECONDS": "0.5",
+        })
+        if backend == "postgresql":
+            env.update({"DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_USER": "postgres",
+                        "DB_PASSWORD": "", "DB_NAME": pg_database or "campus_services"})
+        for name, port in self.ports.items():
+            info = service_info(name)
+            env[f"{info.prefix}_PORT"] = str(port)
+            env[f"{info.prefix}_HOST"] = "127.0.0.1"
+        # The browser pages on the gateway's test port talk to Socket.IO cross-origin.
+        gateway = self.ports["gateway"]
+        env["CORS_ORIGINS"] = ",".join(["http://localhost:5001", "http://127.0.0.1:5001",
+                                        f"http://127.0.0.1:{gateway}", f"http://localhost:{gateway}"])
+        env.update(extra_env or {})
+        self.env = env
+        self.services: dict[str, ServiceProcess] = {}
+
+    def service(self, name: str, **env_overrides: str) -> ServiceProcess:
+        if name not in self.services or env_overrides:
+            env = {**self.env, **env_overrides}
+            self.services[name] = ServiceProcess(self, name, self.ports[name], env)
+        return self.services[name]
+
+    def start(self, names: list[str] | None = None) -> "Stack":
+        names = names or available_services()
+        procs = [self.service(n).start(wait=False) for n in names]
+        for proc in procs:
+            proc.wait_healthy(180 if proc.name == "maintenance" else 90)
+        return self
+
+    def stop(self) -> None:
+        for proc in self.services.values():
+            proc.stop()
+
+    def url(self, name: str = "gateway") -> str:
+        return f"http://127.0.0.1:{self.ports[service_info(name).name]}"
+
+    # -------------------------------------------------------------- client helpers
+    def login(self, email: str, password: str) -> str:
+        response = requests.post(f"{self.url()}/auth/login", json={"email": email, "password": password}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["token"]
+
+    def token(self, role: str) -> str:
+        return self.login(*DEFAULT_USERS[role])
+
+    def api(self, method: str, path: str, token: str | None = None, service: str = "gateway",
+            **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        kwargs.setdefault("timeout", 60)
+        return requests.request(method, f"{self.url(service)}{path}", headers=headers, **kwargs)
+
+    def new_user(self, role: str = "student", admin_token: str | None = None) -> dict[str, Any]:
+        """Create a fresh user through the API; returns the user plus its password and token."""
+        admin_token = admin_token or self.token("admin")
+        email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+        body = {"name": f"Test {role.title()}", "email": email, "password": "password123", "role": role}
+        response = self.api("POST", "/api/users", admin_token, json=body)
+        assert response.status_code == 201, response.text
+        user = response.json()
+        user["password"] = "password123"
+        user["token"] = self.login(email, "password123")
+        return user
+
+
+def assert_envelope(response: requests.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is the platform's JSON error envelope with this status (and code)."""
+    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text[:500]}"
+    body = response.json()
+    assert isinstance(body.get("error"), str) and body["error"], body
+    assert isinstance(body.get("code"), str) and body["code"], body
+    assert "correlation_id" in body, body
+    assert "Traceback" not in response.text
+    if code is not None:
+        assert body["code"] == code, body
+    return body

@@ -1,0 +1,119 @@
+"""PostgreSQL under load and through a restart; SQLite data migrated to PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from shared.config import REPO_ROOT
+from tests.harness import Stack, assert_envelope, wait_until
+
+
+def test_more_concurrent_requests_than_pool_connections_all_succeed(make_stack):
+    stack = make_stack("postgresql", extra_env={"DB_POOL_MAX": "5", "DB_POOL_MIN": "1", "USER_MGMT_WORKERS": "1",
+                                                "USER_MGMT_THREADS": "32"})
+    stack.start(["gateway", "user-management"])
+    admin = stack.token("admin")
+    url = f"{stack.url('user-management')}/users?per_page=50"
+
+    def call(_):
+        return requests.get(url, headers={"Authorization": f"Bearer {admin}"}, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(call, range(50)))
+    assert statuses == [200] * 50, statuses
+
+
+def _pg_restart():
+    versions = [p.name for p in Path("/etc/postgresql").iterdir()]
+    for version in versions:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "stop", "-m", "fast"],
+                       check=True, capture_output=True)
+    return versions
+
+
+def _pg_start(versions):
+    for version in versions:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                       check=True, capture_output=True)
+
+
+def test_services_answer_503_while_postgresql_is_down_and_recover_by_themselves(make_stack):
+    import shutil
+
+    if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
+        import pytest
+
+        pytest.skip("needs a local PostgreSQL cluster managed by pg_ctlcluster")
+    stack = make_stack("postgresql", extra_env={"DB_POOL_TIMEOUT": "5"})
+    stack.start(["gateway", "user-management"])
+    admin = stack.token("admin")
+    assert stack.api("GET", "/api/users", admin).status_code == 200
+    versions = _pg_restart()
+    try:
+        down = stack.api("GET", f"{''}/users", admin, service="user-management")
+        assert_envelope(down, 503)
+        assert_envelope(stack.api("GET", "/api/users", admin), 503)
+    finally:
+        _pg_start(versions)
+    wait_until(lambda: stack.api("GET", "/api/users", admin).status_code == 200, 60, 0.5,
+               "user-management to recover after the PostgreSQL restart")
+    # Every pooled connection works again, not just one.
+    statuses = [stack.api("GET", "/users", admin, service="user-management").status_code for _ in range(30)]
+    assert statuses == [200] * 30, statuses
+
+
+def test_sqlite_data_migrates_to_postgresql_and_the_services_find_it(make_stack, pg_databases, tmp_path):
+    names = [n for n in ("gateway", "user-management", "booking", "notification", "maintenance")]
+    sqlite = make_stack("sqlite")
+    sqlite.start(names)
+    admin = sqlite.token("admin")
+    user = sqlite.new_user("faculty", admin)
+    day = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    booking = sqlite.api("POST", "/api/booking/bookings", user["token"],
+                         json={"room_id": 4, "date": day, "time_slot": "09:00 AM - 10:00 AM", "purpose": "Office hours"})
+    assert booking.status_code == 201, booking.text
+    note = sqlite.api("POST", "/api/notifications", admin, json={"title": "Migrated notice", "body": "Hello",
+                                                                  "user_id": user["id"]})
+    assert note.status_code == 201, note.text
+    ticket = sqlite.api("POST", "/api/maintenance/tickets", user["token"],
+                        json={"title": "Leaking tap in lab 2", "description": "The tap drips all day", "location": "Lab 2"})
+    assert ticket.status_code == 201, ticket.text
+    sqlite.stop()
+
+    database = pg_databases.create()
+    command = [sys.executable, str(REPO_ROOT / "scripts" / "migrate_to_postgresql.py"), "--host", "127.0.0.1",
+               "--port", "5432", "--database", database, "--user", "postgres", "--password", "",
+               "--data-dir", sqlite.env["DATA_DIR"]]
+    first = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "users" in first.stdout and "bookings" in first.stdout and "tickets" in first.stdout
+    second = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    copied_again = [line.split() for line in second.stdout.splitlines()
+                    if line and not line.startswith(("--", "table", "Migrating", "Done"))]
+    assert copied_again and all(row[2] == "0" for row in copied_again), second.stdout
+
+    pg = Stack(tmp_path / "pg-after-migration", "postgresql", database)
+    try:
+        pg.start(names)
+        token = pg.login(user["email"], "password123")
+        bookings = pg.api("GET", "/api/booking/bookings", token).json()
+        assert [b["purpose"] for b in bookings] == ["Office hours"]
+        feed = pg.api("GET", "/api/notifications?per_page=100", token).json()["notifications"]
+        assert "Migrated notice" in [n["title"] for n in feed]
+        tickets = pg.api("GET", "/api/maintenance/tickets", token).json()
+        items = tickets["tickets"] if isinstance(tickets, dict) else tickets
+        assert [t["title"] for t in items] == ["Leaking tap in lab 2"]
+        # New rows get fresh ids after the copied ones (sequences were moved on).
+        again = pg.api("POST", "/api/booking/bookings", token,
+                       json={"room_id": 4, "date": day, "time_slot": "10:00 AM - 11:00 AM"})
+        assert again.status_code == 201 and again.json()["id"] > booking.json()["id"]
+        time.sleep(0)
+    finally:
+        pg.stop()
