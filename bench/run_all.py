@@ -1,0 +1,97 @@
+"""Run every benchmark and write docs/benchmarks.md from their results.
+
+    .venv/bin/python bench/run_all.py          # all (about 10 minutes on 2 cores)
+    .venv/bin/python bench/run_all.py --write  # only rewrite docs/benchmarks.md from bench/results/
+"""
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+BENCHES = ["bench_gateway.py", "bench_login.py", "bench_booking.py", "bench_socketio.py", "bench_classifier.py"]
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def f(value, digits=2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def write_report() -> Path:
+    lines = ["# Benchmarks", "",
+             f"Latest run: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+             f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, Python "
+             f"{platform.python_version()}. Produced by `.venv/bin/python bench/run_all.py` (each script can "
+             "run alone); services run under their production servers on loopback, load from a separate "
+             "process; figures are medians over the runs shown. Raw JSON in bench/results/.", ""]
+    gw = load("gateway")
+    if gw:
+        lines += ["## Gateway overhead (POST /calculate direct vs POST /api/gpa/calculate)", "",
+                  "| path | concurrency | p50 ms | p99 ms | req/s | failures |", "|---|---|---|---|---|---|"]
+        for key in ("direct_c1", "gateway_c1", "direct_c16", "gateway_c16"):
+            r = gw[key]
+            lines.append(f"| {key.split('_')[0]} | {int(r['concurrency'])} | {f(r['p50_ms'])} | {f(r['p99_ms'])} | "
+                         f"{f(r['rps'], 0)} | {int(r['failures'])} |")
+        for c in (1, 16):
+            o = gw[f"overhead_c{c}"]
+            lines.append("")
+            lines.append(f"Concurrency {c}: the gateway adds {f(o['p50_added_ms'])} ms at p50 (target <= 2 ms at "
+                         f"concurrency 1); throughput through the gateway is {f(o['throughput_ratio'])} of direct "
+                         "(target >= 0.5).")
+        lines.append("")
+    login = load("login")
+    if login:
+        lines += ["## Login (100 requests, concurrency 10)", "",
+                  "| failures | p50 ms | p99 ms | req/s | one password check (ms) |", "|---|---|---|---|---|",
+                  f"| {int(login['failures'])} | {f(login['p50_ms'])} | {f(login['p99_ms'])} | {f(login['rps'], 0)} | "
+                  f"{f(login['hash_check_ms'])} |", "",
+                  "Werkzeug's scrypt check dominates a login; with 2 cores the service can verify only about "
+                  "2 / check-time logins per second, which is the ceiling seen here.", ""]
+    booking = load("booking")
+    if booking:
+        lines += ["## Booking contention (200 parallel requests over 20 slots)", "",
+                  "| backend | created per run | exactly 20 every run | req/s (median) |", "|---|---|---|---|"]
+        for backend, r in booking.items():
+            lines.append(f"| {backend} | {', '.join(str(x['created']) for x in r['runs'])} | "
+                         f"{r['exactly_20_each_run']} | {f(r['median_rps'], 0)} |")
+        lines.append("")
+    sio = load("socketio")
+    if sio:
+        lines += ["## Socket.IO fan-out", "",
+                  "| clients | rounds | complete | every client has it p50 ms | p95 ms | one delivery p50 ms | p95 ms |",
+                  "|---|---|---|---|---|---|---|",
+                  f"| {sio['clients']} | {sio['rounds']} | {sio['complete_rounds']} | {f(sio['all_clients_p50_ms'])} | "
+                  f"{f(sio['all_clients_p95_ms'])} | {f(sio['delivery_p50_ms'])} | {f(sio['delivery_p95_ms'])} |", ""]
+    clf = load("classifier")
+    if clf:
+        lines += ["## Ticket classifier", "", "```", json.dumps(clf, indent=2)[:4000], "```", ""]
+    out = ROOT / "docs" / "benchmarks.md"
+    out.write_text("\n".join(lines))
+    return out
+
+
+def main() -> int:
+    if "--write" not in sys.argv:
+        for bench in BENCHES:
+            if not (HERE / bench).exists():
+                continue
+            print(f"\n=== {bench}", flush=True)
+            result = subprocess.run([sys.executable, str(HERE / bench)], cwd=ROOT)
+            if result.returncode != 0:
+                print(f"{bench} failed with {result.returncode}", file=sys.stderr)
+    print(f"wrote {write_report().relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
