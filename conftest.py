@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.harness import Stack
+from tests.harness import Stack, redis_env
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -86,9 +86,13 @@ def backend(request):
 
 @pytest.fixture(scope="session")
 def stack(backend, tmp_path_factory, pg_databases):
-    """The whole platform (every service in this checkout), once per backend."""
+    """The whole platform (every service in this checkout), once per backend.
+
+    The SQLite stack runs as a laptop does (no Redis); the PostgreSQL stack as production
+    does, with Redis (shared revocation list, Socket.IO message queue) when reachable."""
     pg_name = pg_databases.create() if backend == "postgresql" else None
-    platform = Stack(tmp_path_factory.mktemp(f"stack-{backend}"), backend, pg_name)
+    extra = redis_env() if backend == "postgresql" else {}
+    platform = Stack(tmp_path_factory.mktemp(f"stack-{backend}"), backend, pg_name, extra)
     # STACK_SERVICES=gateway,user-management narrows the platform while developing.
     only = [s.strip() for s in os.environ.get("STACK_SERVICES", "").split(",") if s.strip()]
     try:

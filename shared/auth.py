@@ -1,8 +1,8 @@
 """The platform's only JWT implementation and role checks (DESIGN decision 2).
 
 Tokens are HS256 only, expire after JWT_EXPIRY_HOURS (24), and carry sub, email, name,
-role, iat, exp and jti. Every service verifies tokens itself; the gateway additionally
-refuses revoked ones. Service-to-service calls use short-lived tokens with role
+role, iat, exp and jti. Every service verifies tokens itself and refuses logged-out ones
+(shared/revocation.py; the gateway also checks its own table). Service-to-service calls use short-lived tokens with role
 "service". Use `require_auth` on Flask views and `fastapi_auth` in FastAPI routes.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ import jwt
 
 from shared.config import Settings
 from shared.errors import Forbidden, Unauthorized
+from shared.revocation import revocation_list
 
 ALGORITHM = "HS256"
 ROLES = ("admin", "faculty", "student")
@@ -113,6 +114,9 @@ def authenticate(settings: Settings, authorization: str | None,
     if token is None:
         raise Unauthorized("Send a token: Authorization: Bearer <token>.", code="missing_token")
     principal = verify_token(settings, token)
+    if is_revoked is None:
+        shared_list = revocation_list(settings)
+        is_revoked = shared_list.contains if shared_list is not None else None
     if is_revoked is not None and is_revoked(principal.jti):
         raise Unauthorized("The token has been revoked; log in again.", code="token_revoked")
     return principal

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from shared.config import Settings
 from shared.errors import ServiceUnavailable, ValidationFailed
@@ -191,8 +191,10 @@ class Database:
                 self._ensure_pool()
             except Exception as exc:  # noqa: BLE001
                 if self.settings.is_production:
-                    raise RuntimeError(f"PostgreSQL at {self.settings.db_host}:{self.settings.db_port} "
-                                       f"is unreachable and FLASK_ENV=production: {exc}") from exc
+                    # No fallback in production: prepare() waits a bounded time, then fails.
+                    raise ServiceUnavailable(f"PostgreSQL at {self.settings.db_host}:{self.settings.db_port} "
+                                             f"is unreachable and FLASK_ENV=production: {str(exc).strip()}",
+                                             code="database_unavailable") from exc
                 logger.warning("!" * 70)
                 logger.warning("PostgreSQL unreachable (%s); DEVELOPMENT FALLBACK TO SQLITE at %s",
                                str(exc).strip(), self.sqlite_path)
@@ -206,6 +208,29 @@ class Database:
         else:
             raw = self._sqlite_conn()
             raw.executescript(sqlite_ddl(schema_sql))
+
+    def prepare(self, schema_sql: str, *seeders: Callable[["Database"], None]) -> None:
+        """Create the tables, then run each seeder(db); what every service does at start.
+
+        A worker that boots while PostgreSQL is briefly away (a restart, or a respawned
+        worker during an outage) waits for it, up to DB_STARTUP_WAIT_SECONDS (60), instead
+        of dying and taking the whole server down with it. Schema and seeders are
+        idempotent, so a retry after a half-done attempt is safe."""
+        deadline = time.monotonic() + self.settings.env.float("DB_STARTUP_WAIT_SECONDS", 60.0)
+        delay = 0.5
+        while True:
+            try:
+                self.initialize(schema_sql)
+                for seed in seeders:
+                    seed(self)
+                return
+            except ServiceUnavailable as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                logger.warning("database unavailable while preparing tables (%s); retrying in %.1f s",
+                               exc.message, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -207,3 +207,23 @@ def assert_envelope(response: requests.Response, status: int, code: str | None =
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/6"
+
+
+def redis_available(url: str = TEST_REDIS_URL) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def redis_env() -> dict[str, str]:
+    """Settings that put a stack on the test Redis (revocation list, Socket.IO message
+    queue on a channel of its own); empty when Redis is not reachable."""
+    if not redis_available():
+        return {}
+    return {"REDIS_URL": TEST_REDIS_URL, "MAINTENANCE_SOCKETIO_CHANNEL": f"test-{uuid.uuid4().hex}"}

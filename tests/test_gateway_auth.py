@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -173,6 +174,37 @@ def test_bad_tokens_are_refused_by_every_service_directly(stack, tokens, kind):
         assert_envelope(stack.api(method, path, token, service=service, json=body), 401)
         checked += 1
     assert checked >= 1
+
+
+def test_a_logged_out_token_is_refused_by_every_service_directly(stack):
+    if "REDIS_URL" not in stack.env:
+        message = ("this stack runs without REDIS_URL (laptop mode), where only the gateway refuses a "
+                   "logged-out token; the PostgreSQL stack runs with Redis and asserts it")
+        if os.environ.get("CI", "").lower() == "true" and stack.backend == "postgresql":
+            pytest.fail(message + " -- but Redis must be reachable in CI")
+        pytest.skip(message)
+    user = stack.new_user("student")
+    token = user["token"]
+    body = {"courses": [{"grade": "A", "credits": 3}]}
+    routes = {**DIRECT_ROUTES, "user-management": ("GET", f"/users/{user['id']}")}
+    live = {service: route for service, route in routes.items() if service in stack.services}
+    assert live, "no service of this stack to call directly"
+    for service, (method, path) in live.items():
+        response = stack.api(method, path, token, service=service, json=body if method == "POST" else None)
+        assert response.status_code == 200, f"{service}: {response.text}"
+    assert stack.api("POST", "/auth/logout", token).status_code == 200
+    for service, (method, path) in live.items():
+        assert_envelope(stack.api(method, path, token, service=service, json=body if method == "POST" else None),
+                        401, "token_revoked")
+    if "maintenance" in live:                # the live-update socket too
+        import socketio
+
+        refused = []
+        client = socketio.Client(reconnection=False)
+        client.on("connect_error", refused.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(stack.url("maintenance"), auth={"token": token}, transports=["websocket"], wait_timeout=10)
+        assert refused and "revoked" in str(refused[0]), refused
 
 
 def test_services_refuse_requests_without_a_token(stack):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,6 +45,10 @@ def _pg_start(versions):
                        check=True, capture_output=True)
 
 
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def test_services_answer_503_while_postgresql_is_down_and_recover_by_themselves(make_stack):
     import shutil
 
@@ -50,22 +56,37 @@ def test_services_answer_503_while_postgresql_is_down_and_recover_by_themselves(
         import pytest
 
         pytest.skip("needs a local PostgreSQL cluster managed by pg_ctlcluster")
-    stack = make_stack("postgresql", extra_env={"DB_POOL_TIMEOUT": "5"})
+    # Production mode: no SQLite fallback may hide the outage.
+    stack = make_stack("postgresql", extra_env={"DB_POOL_TIMEOUT": "5", "FLASK_ENV": "production"})
     stack.start(["gateway", "user-management"])
+    users = stack.services["user-management"]
     admin = stack.token("admin")
     assert stack.api("GET", "/api/users", admin).status_code == 200
+    # Every worker has booted before the outage starts.
+    wait_until(lambda: len(_children(users.proc.pid)) == int(stack.env["WEB_WORKERS"]), 60, 0.2,
+               "all user-management workers to boot")
     versions = _pg_restart()
     try:
         down = stack.api("GET", f"{''}/users", admin, service="user-management")
         assert_envelope(down, 503)
         assert_envelope(stack.api("GET", "/api/users", admin), 503)
+        # A worker that dies during the outage is respawned and must wait for the
+        # database while booting, not take the whole server down with it.
+        crashed = _children(users.proc.pid)[0]
+        os.kill(crashed, signal.SIGKILL)
+        wait_until(lambda: crashed not in _children(users.proc.pid)
+                   and len(_children(users.proc.pid)) == int(stack.env["WEB_WORKERS"]), 30, 0.2,
+                   "gunicorn to respawn the killed worker")
+        time.sleep(2)                      # the new worker is now booting against a dead database
+        assert users.proc.poll() is None, "user-management exited while PostgreSQL was down"
     finally:
         _pg_start(versions)
     wait_until(lambda: stack.api("GET", "/api/users", admin).status_code == 200, 60, 0.5,
                "user-management to recover after the PostgreSQL restart")
-    # Every pooled connection works again, not just one.
+    # Every pooled connection of every worker works again, not just one.
     statuses = [stack.api("GET", "/users", admin, service="user-management").status_code for _ in range(30)]
     assert statuses == [200] * 30, statuses
+    assert users.proc.poll() is None
 
 
 def test_sqlite_data_migrates_to_postgresql_and_the_services_find_it(make_stack, pg_databases, tmp_path):

@@ -208,3 +208,53 @@ def test_numbers_too_large_for_the_column_are_a_400_not_a_crash(database):
         with database.connection() as conn:
             conn.execute("INSERT INTO things (name, qty) VALUES (?, ?)", ("huge", 2 ** 80))
     assert info.value.status == 400 and info.value.code == "out_of_range"
+
+
+def test_prepare_waits_out_a_database_that_is_briefly_unavailable(tmp_path):
+    db = Database(load_settings({"DATABASE_TYPE": "sqlite"}), str(tmp_path / "seeded.db"))
+    calls = []
+
+    def flaky_seed(database):
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            raise ServiceUnavailable("The database is unavailable; try again shortly.")
+        with database.connection() as conn:
+            conn.execute("INSERT INTO things (name, qty) VALUES (?, ?)", ("seeded", 1))
+
+    db.prepare(SCHEMA, flaky_seed)
+    assert len(calls) == 3
+    with db.connection() as conn:
+        assert conn.execute("SELECT COUNT(*) AS n FROM things").scalar() == 1
+
+
+def test_prepare_gives_up_after_the_startup_wait(tmp_path):
+    db = Database(load_settings({"DATABASE_TYPE": "sqlite", "DB_STARTUP_WAIT_SECONDS": "1"}),
+                  str(tmp_path / "never.db"))
+    calls = []
+
+    def always_down(database):
+        calls.append(1)
+        raise ServiceUnavailable("The database is unavailable; try again shortly.")
+
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable):
+        db.prepare(SCHEMA, always_down)
+    assert 1 <= len(calls) <= 3 and time.monotonic() - started < 5
+
+
+def test_production_never_falls_back_to_sqlite_when_postgresql_is_unreachable(tmp_path):
+    env = {"FLASK_ENV": "production", "JWT_SECRET_KEY": "p" * 40, "DATABASE_TYPE": "postgresql",
+           "DB_HOST": "127.0.0.1", "DB_PORT": "1", "DB_STARTUP_WAIT_SECONDS": "1"}
+    db = Database(load_settings(env), str(tmp_path / "fallback.db"))
+    with pytest.raises(ServiceUnavailable, match="unreachable and FLASK_ENV=production"):
+        db.prepare(SCHEMA)
+    assert db.kind == "postgresql"
+    assert not (tmp_path / "fallback.db").exists()
+
+
+def test_development_falls_back_to_sqlite_loudly(tmp_path, caplog):
+    env = {"DATABASE_TYPE": "postgresql", "DB_HOST": "127.0.0.1", "DB_PORT": "1"}
+    db = Database(load_settings(env), str(tmp_path / "fallback.db"))
+    db.prepare(SCHEMA)
+    assert db.kind == "sqlite" and (tmp_path / "fallback.db").exists()
+    assert "DEVELOPMENT FALLBACK TO SQLITE" in caplog.text

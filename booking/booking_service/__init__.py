@@ -47,8 +47,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
                              # Relative: "Try it out" calls go next to openapi.json, so they work
                              # directly and through the gateway's /api/booking prefix alike.
                              servers=[{"url": ".", "description": "this service (direct or via the gateway)"}])
-    db.initialize(SCHEMA)
-    seed_rooms(db)
+    db.prepare(SCHEMA, seed_rooms)
     if start_background:
         dispatcher.start()
     app.state.db = db

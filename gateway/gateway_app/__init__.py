@@ -10,6 +10,7 @@ from shared.config import Settings, load_settings
 from shared.database import Database
 from shared.http_client import HttpClient
 from shared.metrics import breaker_gauge
+from shared.revocation import revocation_list
 from shared.web import create_flask_app
 
 from .store import LoginThrottle, TokenStore
@@ -22,9 +23,9 @@ def create_app(settings: Settings | None = None):
     settings = settings or load_settings()
     db = Database(settings, settings.sqlite_path("gateway", "gateway.db"))
     app = create_flask_app("gateway", settings, readiness={"database": db.ping}, openapi=False)
-    db.initialize(SCHEMA)
+    db.prepare(SCHEMA)
     env = settings.env
-    tokens = TokenStore(db)
+    tokens = TokenStore(db, revocation_list(settings))
     app.extensions.update(
         db=db,
         tokens=tokens,

@@ -4,17 +4,24 @@ from __future__ import annotations
 import time
 
 from shared.database import Database, utc_now_iso
+from shared.revocation import RevocationList
 
 
 class TokenStore:
-    def __init__(self, db: Database):
+    """Revoked token ids. This table is the record; `shared` (Redis, when configured)
+    carries the same ids to the services so they refuse the token too."""
+
+    def __init__(self, db: Database, shared: RevocationList | None = None):
         self.db = db
+        self.shared = shared
 
     def revoke(self, jti: str, user_id: str, expires_at: int) -> None:
         with self.db.connection() as conn:
             conn.execute("INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at) VALUES (?, ?, ?, ?) "
                          "ON CONFLICT (jti) DO NOTHING", (jti, user_id, int(expires_at), utc_now_iso()))
             conn.execute("DELETE FROM revoked_tokens WHERE expires_at < ?", (int(time.time()) - 60,))
+        if self.shared is not None:
+            self.shared.add(jti, expires_at)
 
     def is_revoked(self, jti: str) -> bool:
         with self.db.connection(readonly=True) as conn:

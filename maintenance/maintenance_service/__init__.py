@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, *, classifier=None, start_backg
 
     db = Database(settings, settings.sqlite_path("maintenance", "tickets.db"))
     app = create_flask_app("maintenance", settings, readiness={"database": db.ping}, health=health)
-    db.initialize(SCHEMA)
+    db.prepare(SCHEMA)
     http = HttpClient(settings, service="maintenance")
     dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"),
                                   interval=env.float("OUTBOX_INTERVAL_SECONDS", 1.0, minimum=0.01))

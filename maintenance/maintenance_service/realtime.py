@@ -14,9 +14,9 @@ import logging
 from typing import Any
 
 from flask import request
-from flask_socketio import SocketIO, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
-from shared.auth import verify_token
+from shared.auth import authenticate
 from shared.config import Settings
 from shared.errors import ApiError
 
@@ -51,7 +51,7 @@ def register(socketio: SocketIO, settings: Settings) -> None:
         if not token or not isinstance(token, str):
             raise ConnectionRefusedError("A token is required: connect with auth={token: <JWT>}.")
         try:
-            principal = verify_token(settings, token)
+            principal = authenticate(settings, f"Bearer {token}")
         except ApiError as exc:
             raise ConnectionRefusedError(exc.message) from None
         join_room(user_room(principal.id))

@@ -11,7 +11,7 @@ import pytest
 import requests
 import socketio
 
-from tests.harness import ServiceProcess, assert_envelope, free_port, wait_until
+from tests.harness import ServiceProcess, assert_envelope, free_port, redis_env, wait_until
 
 SPEC_TICKET = {"title": "Broken projector in Lecture Hall B", "description": "The projector is not turning on"}
 CORE = ["gateway", "user-management", "maintenance"]
@@ -475,21 +475,11 @@ def test_keyword_fallback_without_a_model_and_tickets_survive_restart(make_stack
     assert {t["id"] for t in listed["tickets"]} == {first["id"], same["id"]}
 
 
-def _redis_available(url: str) -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def test_two_instances_share_events_through_redis(make_stack, clients):
-    redis_url = "redis://127.0.0.1:6379/7"
-    if not _redis_available(redis_url):
+    shared = redis_env()
+    if not shared:
         pytest.skip("Redis on 127.0.0.1:6379 is not reachable")
-    platform = make_stack("postgresql", {"REDIS_URL": redis_url,
-                                         "MAINTENANCE_SOCKETIO_CHANNEL": f"test-{uuid.uuid4().hex}"})
+    platform = make_stack("postgresql", shared)
     platform.start(CORE)
     port = free_port()
     second = ServiceProcess(platform, "maintenance", port, {**platform.env, "MAINTENANCE_PORT": str(port)})

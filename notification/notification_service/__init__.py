@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None):
     settings = settings or load_settings()
     db = Database(settings, settings.sqlite_path("notification", "notifications.db"))
     app = create_flask_app("notification", settings, readiness={"database": db.ping})
-    db.initialize(SCHEMA)
+    db.prepare(SCHEMA)
     app.extensions["db"] = db
 
     from .routes import blueprint

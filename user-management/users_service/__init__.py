@@ -19,8 +19,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     settings = settings or load_settings()
     db = Database(settings, settings.sqlite_path("user-management", "users.db"))
     app = create_flask_app("user-management", settings, readiness={"database": db.ping})
-    db.initialize(SCHEMA)
-    seed_default_users(db)
+    db.prepare(SCHEMA, seed_default_users)
     http = HttpClient(settings, service="user-management")
     dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"))
     if start_background:
