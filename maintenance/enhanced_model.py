@@ -10,18 +10,22 @@ Public interface
 - ``KeywordClassifier()``: rule-based fallback with the same interface; its
   ``embed`` returns ``None`` (no embeddings, callers skip duplicate detection).
 - ``load_classifier(model_dir, runtime=None)``: never raises; falls back to keywords.
+- ``export_onnx(model_dir)``: writes the ONNX Runtime files beside a checkpoint
+  (also ``python maintenance/enhanced_model.py export-onnx [model_dir]``).
 - ``assess_priority(text)``, ``assess_impact(text)``, ``sla_hours(priority, category)``.
 
-Nothing heavy happens at import time: torch/transformers are imported inside
-``ModelClassifier`` so the service (and the keyword fallback) start instantly.
+Nothing heavy happens at import time: onnxruntime, or torch/transformers, are imported
+inside ``ModelClassifier`` so the service (and the keyword fallback) start instantly.
 The confidence threshold is the service's business, not this module's.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,11 +45,15 @@ DEPARTMENT_BY_CATEGORY = {
     "Other": "General",
 }
 
-RUNTIMES = ("fp32", "bf16", "int8")
-# bf16 keeps fp32's held-out accuracy on our checkpoint and roughly halves the
-# latency on this CPU (AVX512-BF16); int8 is faster still but loses ~1 point of
-# accuracy (see bench/bench_classifier.py and bench/results/classifier.json).
-DEFAULT_RUNTIME = "bf16"
+RUNTIMES = ("fp32", "bf16", "int8", "onnx-fp32", "onnx-int8")
+# onnx-int8 (ONNX Runtime, int8 weights) has the lowest single-ticket latency and by far
+# the fastest cold start (no torch import), and keeps fp32's held-out accuracy on our
+# checkpoint; torch bf16 has the highest batch throughput on CPUs with AMX/AVX512-BF16.
+# See bench/bench_classifier.py and docs/benchmarks.md.
+DEFAULT_RUNTIME = "onnx-int8"
+# The ONNX files, written beside the checkpoint by export_onnx() (train.py calls it).
+ONNX_FILES = {"onnx-fp32": "onnx/model.onnx", "onnx-int8": "onnx/model.int8.onnx"}
+CHUNK = 8  # tickets per ONNX Runtime call within a batch (see ModelClassifier._init_onnx)
 
 
 @dataclass
@@ -68,42 +76,96 @@ class ModelClassifier:
     else, or absent, means the model's own head is used unchanged).
 
     ``runtime``: "fp32" (plain torch), "bf16" (weights and activations in
-    bfloat16; fast where the CPU has AVX512-BF16/AMX, slow elsewhere) or "int8"
+    bfloat16; fast where the CPU has AVX512-BF16/AMX, slow elsewhere), "int8"
     (torch dynamic quantisation of the encoder's Linear layers, per output
     channel; the small classification head stays fp32 because quantising it
-    cost accuracy).
+    cost accuracy), or "onnx-fp32"/"onnx-int8" (ONNX Runtime on the files
+    export_onnx() writes; int8 weights, activations quantised per call, so a
+    ticket's confidence can differ in the third decimal with its batch).
     """
 
     method = "model"
 
     def __init__(self, model_dir: str | os.PathLike, max_length: int = 64, runtime: str = DEFAULT_RUNTIME,
                  num_threads: int | None = None):
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
         if runtime not in RUNTIMES:
             raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
         self.model_dir = Path(model_dir)
         self.max_length = max_length
         self.runtime = runtime
-        self._torch = torch
-
         # Intra-op threads: one per core, capped; more threads than cores only
         # adds contention (the service may run several workers).
-        threads = num_threads or min(4, os.cpu_count() or 1)
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
+        self.threads = num_threads or min(4, os.cpu_count() or 1)
+        config = json.loads((self.model_dir / "config.json").read_text())
+        self.labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
+        self.pooling = config.get("classifier_pooling", "cls")
+        self.hidden_size = config.get("dim") or config.get("hidden_size")
+        if runtime in ONNX_FILES:
+            self._init_onnx()
+        else:
+            self._init_torch()
 
+    def _init_onnx(self) -> None:
+        """ONNX Runtime with the fast tokenizer straight from tokenizer.json: no torch,
+        no transformers, hence a cold start of about a second."""
+        import numpy as np
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = self.model_dir / ONNX_FILES[self.runtime]
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing; build it with: python maintenance/enhanced_model.py "
+                                    f"export-onnx {self.model_dir}")
+        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_length)
+        tokenizer.no_padding()                  # padded per chunk below
+        pad_id = tokenizer.token_to_id("[PAD]") or 0
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+        def run(encoded):
+            width = max(len(e.ids) for e in encoded)
+            ids = np.full((len(encoded), width), pad_id, np.int64)
+            mask = np.zeros((len(encoded), width), np.int64)
+            for row, e in enumerate(encoded):
+                ids[row, :len(e.ids)] = e.ids
+                mask[row, :len(e.ids)] = 1
+            return session.run(["logits", "mean"], {"input_ids": ids, "attention_mask": mask})
+
+        def forward(texts: list[str]):
+            # A batch is run in chunks of similar length, so short tickets are not
+            # padded to the longest one (padding is most of the work otherwise).
+            encoded = tokenizer.encode_batch(list(texts))
+            order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+            logits = np.zeros((len(encoded), len(self.labels)), np.float32)
+            mean = np.zeros((len(encoded), self.hidden_size), np.float32)
+            for start in range(0, len(order), CHUNK):
+                chunk = order[start:start + CHUNK]
+                chunk_logits, chunk_mean = run([encoded[i] for i in chunk])
+                logits[chunk], mean[chunk] = chunk_logits, chunk_mean
+            return logits, mean
+
+        self.tokenizer = tokenizer
+        self._forward = forward
+
+    def _init_torch(self) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        if torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
         self.tokenizer = AutoTokenizer.from_pretrained(str(self.model_dir), local_files_only=True)
         # Never trust_remote_code: the stock class is loaded and, for our mean-pooled
-        # checkpoint, pooling is applied here (see _logits).
+        # checkpoint, pooling is applied here (see PooledHead).
         model = AutoModelForSequenceClassification.from_pretrained(str(self.model_dir), local_files_only=True)
         model.eval()
-        config = model.config
-        self.pooling = getattr(config, "classifier_pooling", "cls")
         if self.pooling == "mean" and not (hasattr(model, "pre_classifier") and hasattr(model, "classifier")):
             raise ValueError("classifier_pooling='mean' is only supported for DistilBERT-style heads")
-        if runtime == "int8":
+        if self.runtime == "int8":
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
             base = model.base_model_prefix
@@ -114,58 +176,110 @@ class ModelClassifier:
                 # way to get int8 Linear kernels on CPU in this version.
                 warnings.simplefilter("ignore")
                 model = quantize_dynamic(model, spec, dtype=torch.qint8)
-        elif runtime == "bf16":
+        elif self.runtime == "bf16":
             model = model.to(torch.bfloat16)
         self.model = model
-        self.labels = [config.id2label[i] for i in range(config.num_labels)]
+        head = PooledHead(model, self.pooling).eval()
         # Only pass what the encoder accepts (DistilBERT has no token_type_ids).
         import inspect
 
         accepted = inspect.signature(model.base_model.forward).parameters
-        self._input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted]
+        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted]
 
-    # -- internals -----------------------------------------------------------
-    def _encode(self, texts: list[str]):
-        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
-                             return_tensors="pt")
-        return {k: v for k, v in enc.items() if k in self._input_names}
+        def forward(texts: list[str]):
+            enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+                                 return_tensors="pt")
+            with torch.inference_mode():
+                logits, mean = head(**{k: v for k, v in enc.items() if k in names})
+            return logits.float().numpy(), mean.float().numpy()
 
-    def _forward(self, texts: list[str]):
-        """One forward pass: (logits, mean-pooled hidden states)."""
-        torch = self._torch
-        inputs = self._encode(texts)
-        with torch.inference_mode():
-            hidden = self.model.base_model(**inputs).last_hidden_state
-            mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            if hasattr(self.model, "pre_classifier") and hasattr(self.model, "classifier"):
-                # DistilBERT head, applied by hand so both poolings share one encoder pass.
-                pooled = mean if self.pooling == "mean" else hidden[:, 0]
-                logits = self.model.classifier(torch.relu(self.model.pre_classifier(pooled)))
-            else:
-                logits = self.model(**inputs).logits
-        return logits, mean
+        self._forward = forward
 
     # -- public API ----------------------------------------------------------
     def classify(self, texts: list[str]) -> list[Classification]:
         """Classify a batch of tickets in one forward pass."""
+        import numpy as np
+
         if not texts:
             return []
         logits, _ = self._forward(texts)
-        probs = logits.float().softmax(-1)
-        conf, idx = probs.max(-1)
-        return [Classification(self.labels[int(i)], float(c), self.method) for c, i in zip(conf, idx)]
+        logits = logits - logits.max(-1, keepdims=True)
+        probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        best = probs.argmax(-1)
+        return [Classification(self.labels[int(i)], float(p[i]), self.method) for p, i in zip(probs, best)]
 
     def embed(self, texts: list[str]):
         """L2-normalised mean-pooled encoder embeddings, numpy float32 of shape (n, hidden)."""
         import numpy as np
 
         if not texts:
-            return np.zeros((0, self.model.config.hidden_size if hasattr(self.model.config, "hidden_size")
-                             else self.model.config.dim), dtype=np.float32)
+            return np.zeros((0, self.hidden_size), dtype=np.float32)
         _, mean = self._forward(texts)
-        mean = self._torch.nn.functional.normalize(mean.float(), dim=-1)
-        return mean.numpy().astype(np.float32)
+        norms = np.linalg.norm(mean, axis=-1, keepdims=True)
+        return (mean / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _pooled_head_class():
+    import torch
+
+    class _PooledHead(torch.nn.Module):
+        """Encoder + classification head in one module: (logits, mean-pooled hidden states).
+
+        The DistilBERT head is applied by hand so both poolings share one encoder pass;
+        other architectures use their own head. Also the graph that export_onnx() saves."""
+
+        def __init__(self, model, pooling: str):
+            super().__init__()
+            self.model = model
+            self.pooling = pooling
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                inputs["token_type_ids"] = token_type_ids
+            hidden = self.model.base_model(**inputs).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            if hasattr(self.model, "pre_classifier") and hasattr(self.model, "classifier"):
+                pooled = mean if self.pooling == "mean" else hidden[:, 0]
+                logits = self.model.classifier(torch.relu(self.model.pre_classifier(pooled)))
+            else:
+                logits = self.model(**inputs).logits
+            return logits, mean
+
+    return _PooledHead
+
+
+def PooledHead(model, pooling: str):  # noqa: N802 - a class made lazily (torch imported on use)
+    return _pooled_head_class()(model, pooling)
+
+
+def export_onnx(model_dir: str | os.PathLike) -> dict[str, Path]:
+    """Write onnx/model.onnx and its int8 quantisation onnx/model.int8.onnx beside the
+    checkpoint (the onnx-fp32 and onnx-int8 runtimes). Needs torch, onnx, onnxruntime."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model_dir = Path(model_dir)
+    config = json.loads((model_dir / "config.json").read_text())
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir), local_files_only=True).eval()
+    head = PooledHead(model, config.get("classifier_pooling", "cls")).eval()
+    sample = tokenizer(["The projector in room 101 is broken", "A leaking tap"], padding=True, return_tensors="pt")
+    target = {runtime: model_dir / name for runtime, name in ONNX_FILES.items()}
+    target["onnx-fp32"].parent.mkdir(parents=True, exist_ok=True)
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "logits": {0: "batch"}, "mean": {0: "batch"}}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        # The TorchScript exporter: its graph quantises cleanly with ONNX Runtime.
+        torch.onnx.export(head, (sample["input_ids"], sample["attention_mask"]), str(target["onnx-fp32"]),
+                          input_names=["input_ids", "attention_mask"], output_names=["logits", "mean"],
+                          dynamic_axes=axes, opset_version=17, dynamo=False)
+    quantize_dynamic(str(target["onnx-fp32"]), str(target["onnx-int8"]), weight_type=QuantType.QInt8,
+                     per_channel=True)
+    return target
 
 
 # ---------------------------------------------------------------------------
@@ -249,8 +363,13 @@ def load_classifier(model_dir: str | os.PathLike | None, runtime: str | None = N
     if not (path / "config.json").is_file():
         logger.warning("model directory %s missing or has no config.json; using keyword classifier", path)
         return KeywordClassifier()
+    runtime = runtime or DEFAULT_RUNTIME
+    if runtime in ONNX_FILES and not (path / ONNX_FILES[runtime]).is_file():
+        logger.warning("%s has no %s (run: python maintenance/enhanced_model.py export-onnx %s); "
+                       "using the torch fp32 runtime", path, ONNX_FILES[runtime], path)
+        runtime = "fp32"
     try:
-        return ModelClassifier(path, max_length=max_length, runtime=runtime or DEFAULT_RUNTIME)
+        return ModelClassifier(path, max_length=max_length, runtime=runtime)
     except Exception as exc:  # any load failure must degrade, not crash the service
         logger.warning("could not load model from %s (%s: %s); using keyword classifier",
                        path, type(exc).__name__, exc)
@@ -354,3 +473,13 @@ def sla_hours(priority: str, category: str, urgent_hours: int = 4, standard_hour
     if priority == "urgent":
         return int(URGENT_SLA_OVERRIDES.get(category, urgent_hours))
     return int(standard_hours)
+
+
+if __name__ == "__main__":
+    # python maintenance/enhanced_model.py export-onnx [model_dir]
+    if len(sys.argv) >= 2 and sys.argv[1] == "export-onnx":
+        directory = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parent / "model"
+        for name, written in export_onnx(directory).items():
+            print(f"{name}: {written} ({written.stat().st_size >> 20} MiB)")
+    else:
+        sys.exit("usage: python maintenance/enhanced_model.py export-onnx [model_dir]")

@@ -58,6 +58,9 @@ MODEL_DIR="${MAINTENANCE_MODEL_DIR:-$ROOT/maintenance/model}"
 if [[ -f maintenance/training/train.py && ! -f "$MODEL_DIR/config.json" ]]; then
   say "training the ticket classifier once (about a minute on 2 cores) -> $MODEL_DIR"
   "$VPY" maintenance/training/train.py --out "$MODEL_DIR"
+elif [[ -f "$MODEL_DIR/config.json" && ! -f "$MODEL_DIR/onnx/model.int8.onnx" ]]; then
+  say "exporting the ticket classifier to ONNX (a checkpoint from before the ONNX runtime)"
+  "$VPY" maintenance/enhanced_model.py export-onnx "$MODEL_DIR"
 fi
 
 if [[ $WITH_TESTS == 1 && ! -x /usr/bin/chromium ]]; then

@@ -35,6 +35,8 @@ def model_dir() -> Path:
         env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
         subprocess.run([sys.executable, str(MAINTENANCE / "training" / "train.py"), "--out", str(MODEL_DIR)],
                        check=True, env=env, timeout=1800)
+    if not (MODEL_DIR / em.ONNX_FILES["onnx-int8"]).is_file():
+        em.export_onnx(MODEL_DIR)
     return MODEL_DIR
 
 
@@ -136,6 +138,28 @@ def test_fast_runtimes_agree_with_fp32(model_dir, runtime):
     assert acc_fast >= acc_fp32 - 0.03, (acc_fast, acc_fp32)
     vecs = fast.embed(texts[:2])
     assert vecs.dtype.name == "float32" and vecs.shape == (2, 384)
+
+
+def test_onnx_runtime_needs_neither_torch_nor_transformers(model_dir):
+    """Why onnx-int8 is the default: a fresh process classifies without importing torch."""
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "import enhanced_model as em\n"
+            "c = em.ModelClassifier(%r, runtime='onnx-int8')\n"
+            "print(c.classify(['The projector in Lecture Hall B does not turn on'])[0].category)\n"
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n" % (str(MAINTENANCE), str(model_dir)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split("\n")[:2] == ["IT", "[]"], out.stdout + out.stderr
+
+
+def test_missing_onnx_file_falls_back_to_the_torch_runtime(model_dir, tmp_path, caplog):
+    for item in model_dir.iterdir():
+        if item.name != "onnx":
+            (tmp_path / item.name).symlink_to(item)
+    with caplog.at_level(logging.WARNING):
+        clf = em.load_classifier(str(tmp_path), runtime="onnx-int8")
+    assert isinstance(clf, em.ModelClassifier) and clf.runtime == "fp32"
+    assert "export-onnx" in caplog.text
+    assert clf.classify(["The sink in the kitchen is leaking"])[0].category == "Plumbing"
 
 
 def test_unknown_runtime_rejected(model_dir):

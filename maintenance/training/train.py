@@ -366,6 +366,12 @@ def train(out: Path, epochs: int = 5, seed: int = SEED, batch_size: int = 32, lr
          "frozen_layers": frozen_layers, "max_length": MAX_LENGTH, "seconds": round(seconds, 1)}
     )
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    # The ONNX Runtime files (the service's default runtime) come from the same weights.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from enhanced_model import export_onnx
+
+    for runtime, path in export_onnx(out).items():
+        print(f"exported {runtime}: {path}", flush=True)
     return metrics
 
 
