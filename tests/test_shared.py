@@ -40,6 +40,26 @@ def test_production_accepts_a_real_secret():
     assert settings.is_production and settings.jwt_secret_key == "s" * 32
 
 
+def test_a_token_verified_before_is_still_refused_once_it_expires():
+    from datetime import timedelta
+
+    from shared.auth import issue_token, verify_token
+    from shared.errors import Unauthorized
+
+    settings = load_settings({"JWT_SECRET_KEY": "k" * 40})
+    token = issue_token(settings, user_id="7", email="a@example.com", name="A", role="student",
+                        lifetime=timedelta(seconds=1))
+    assert verify_token(settings, token).id == "7"          # verified, and remembered
+    assert verify_token(settings, token).id == "7"          # from the cache
+    other = load_settings({"JWT_SECRET_KEY": "z" * 40})
+    with pytest.raises(Unauthorized):                       # the cache is per secret
+        verify_token(other, token)
+    time.sleep(1.1)
+    with pytest.raises(Unauthorized) as refused:
+        verify_token(settings, token)
+    assert refused.value.code == "token_expired"
+
+
 @pytest.mark.parametrize("sql, expected", [
     ("SELECT * FROM t WHERE a = ? AND b = ?", "SELECT * FROM t WHERE a = %s AND b = %s"),
     ("SELECT '?' , x FROM t WHERE y LIKE '%a%' AND z = ?", "SELECT '?' , x FROM t WHERE y LIKE '%a%' AND z = %s"),
