@@ -15,7 +15,8 @@ let chosenSlot = null;
 
 if (admin) document.getElementById('mine-title').textContent = 'All upcoming bookings';
 dateInput.min = todayISO();
-dateInput.value = todayISO();
+// After the day's last slot (6 PM) there is nothing left to book today: open on tomorrow.
+dateInput.value = todayISO(new Date().getHours() >= 18 ? 1 : 0);
 
 const featureLabel = (f) => f.replace(/_/g, ' ');
 
