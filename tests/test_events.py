@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
+
 from tests.harness import wait_until
 
 SERVICES = ["gateway", "user-management", "booking", "notification"]
@@ -16,8 +18,9 @@ def _feed(stack, token, kind):
     return [n for n in response.json()["notifications"] if n["type"] == kind]
 
 
-def test_notifications_survive_the_notification_service_being_down(make_stack):
-    stack = make_stack("sqlite", extra_env={"OUTBOX_INTERVAL_SECONDS": "0.3", "CIRCUIT_RESET_SECONDS": "1"})
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_notifications_survive_the_notification_service_being_down(make_stack, backend):
+    stack = make_stack(backend, extra_env={"OUTBOX_INTERVAL_SECONDS": "0.3", "CIRCUIT_RESET_SECONDS": "1"})
     stack.start(SERVICES)
     admin = stack.token("admin")
     student = stack.new_user("student", admin)

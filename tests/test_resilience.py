@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.harness import assert_envelope, wait_until
 
 
@@ -33,8 +35,9 @@ def test_user_management_down_gives_503_then_fails_fast_then_recovers(make_stack
     assert stack.api("GET", "/api/users", admin).status_code == 200
 
 
-def test_repeated_failed_logins_are_throttled_with_retry_after(make_stack):
-    stack = make_stack("sqlite", extra_env={"LOGIN_MAX_FAILURES": "3", "LOGIN_LOCKOUT_SECONDS": "120"})
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_repeated_failed_logins_are_throttled_with_retry_after(make_stack, backend):
+    stack = make_stack(backend, extra_env={"LOGIN_MAX_FAILURES": "3", "LOGIN_LOCKOUT_SECONDS": "120"})
     stack.start(["gateway", "user-management"])
     wrong = {"email": "faculty@example.com", "password": "nope"}
     for _ in range(3):

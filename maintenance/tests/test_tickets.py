@@ -416,8 +416,9 @@ def test_frontend_page_and_client_library(stack):
 
 
 # ----------------------------------------------------------------------------- private stacks
-def test_analytics_on_a_known_set(make_stack):
-    platform = make_stack("sqlite", {"MAINTENANCE_SLA_URGENT_HOURS": "0"}).start(CORE)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_analytics_on_a_known_set(make_stack, backend):
+    platform = make_stack(backend, {"MAINTENANCE_SLA_URGENT_HOURS": "0"}).start(CORE)
     admin = platform.token("admin")
     student = platform.token("student")
     a = create(platform, student, "Projector broken", "The projector does not turn on", "Hall A")
@@ -457,8 +458,9 @@ def test_analytics_on_a_known_set(make_stack):
     assert per_dept[a["department"]]["mean_time_to_resolve_hours"] is not None
 
 
-def test_keyword_fallback_without_a_model_and_tickets_survive_restart(make_stack):
-    platform = make_stack("sqlite", {"MAINTENANCE_MODEL_DIR": "/nonexistent"}).start(CORE)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_keyword_fallback_without_a_model_and_tickets_survive_restart(make_stack, backend):
+    platform = make_stack(backend, {"MAINTENANCE_MODEL_DIR": "/nonexistent"}).start(CORE)
     health = requests.get(f"{platform.url('maintenance')}/health", timeout=10)
     assert health.status_code == 200
     assert health.json()["status"] == "degraded" and health.json()["classifier"] == "keywords"

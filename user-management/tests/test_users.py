@@ -65,8 +65,9 @@ def test_invalid_emails_are_400(stack, tokens, email):
     assert any(d["field"] == "email" for d in envelope["details"])
 
 
-def test_the_last_admin_can_be_neither_deleted_nor_demoted(make_stack):
-    stack = make_stack("sqlite").start(["gateway", "user-management"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_last_admin_can_be_neither_deleted_nor_demoted(make_stack, backend):
+    stack = make_stack(backend).start(["gateway", "user-management"])
     admin = stack.token("admin")
     me = stack.api("GET", "/auth/me", admin).json()
     assert_envelope(stack.api("DELETE", f"/api/users/{me['id']}", admin), 409, "last_admin")
