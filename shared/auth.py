@@ -1,9 +1,12 @@
 """The platform's only JWT implementation and role checks (DESIGN decision 2).
 
 Tokens are HS256 only, expire after JWT_EXPIRY_HOURS (24), and carry sub, email, name,
-role, iat, exp and jti. Every service verifies tokens itself and refuses logged-out ones
-(shared/revocation.py; the gateway also checks its own table). Service-to-service calls use short-lived tokens with role
-"service". Use `require_auth` on Flask views and `fastapi_auth` in FastAPI routes.
+role, iat, exp and jti; iat has millisecond precision (RFC 7519 allows a non-integer
+NumericDate), so a session ended at 10:00:00.400 does not spare a token issued at
+10:00:00.200 nor refuse one issued at 10:00:00.600. Every service verifies tokens itself
+and refuses ended sessions (shared/revocation.py: logouts and per-user "not before"
+times). Service-to-service calls use short-lived tokens with role "service". Use
+`require_auth` on Flask views and `fastapi_auth` in FastAPI routes.
 """
 from __future__ import annotations
 
@@ -13,13 +16,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable
+from typing import Iterable
 
 import jwt
 
 from shared.config import Settings
 from shared.errors import Forbidden, Unauthorized
-from shared.revocation import revocation_list
+from shared.revocation import SessionRevocations, session_revocations
 
 ALGORITHM = "HS256"
 ROLES = ("admin", "faculty", "student")
@@ -37,6 +40,7 @@ class Principal:
     role: str
     jti: str
     exp: int
+    iat: float = 0.0
     token: str = ""
 
     @property
@@ -57,11 +61,11 @@ def issue_token(settings: Settings, *, user_id: str, email: str, name: str, role
                 lifetime: timedelta | None = None) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    now = datetime.now(timezone.utc)
+    now = time.time()
+    seconds = lifetime.total_seconds() if lifetime is not None else settings.jwt_expiry_hours * 3600
     claims = {
         "sub": str(user_id), "email": email, "name": name, "role": role,
-        "iat": now, "exp": now + (lifetime or timedelta(hours=settings.jwt_expiry_hours)),
-        "jti": uuid.uuid4().hex,
+        "iat": round(now, 3), "exp": int(now + seconds), "jti": uuid.uuid4().hex,
     }
     return jwt.encode(claims, settings.jwt_secret_key, algorithm=ALGORITHM)
 
@@ -123,7 +127,7 @@ def _verify_uncached(settings: Settings, token: str) -> Principal:
         raise Unauthorized("The token carries an unknown role.", code="invalid_token")
     return Principal(id=str(claims["sub"]), email=str(claims.get("email") or ""),
                      name=str(claims.get("name") or ""), role=role, jti=str(claims["jti"]),
-                     exp=int(claims["exp"]), token=token)
+                     exp=int(claims["exp"]), iat=float(claims["iat"]), token=token)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -136,16 +140,16 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def authenticate(settings: Settings, authorization: str | None,
-                 is_revoked: Callable[[str], bool] | None = None) -> Principal:
+                 sessions: SessionRevocations | None = None) -> Principal:
+    """The caller of a request: a valid token whose session has not ended.
+
+    sessions: the process's set of ended sessions (user-management passes its own,
+    read from its database); by default the one fed from user-management."""
     token = bearer_token(authorization)
     if token is None:
         raise Unauthorized("Send a token: Authorization: Bearer <token>.", code="missing_token")
     principal = verify_token(settings, token)
-    if is_revoked is None:
-        shared_list = revocation_list(settings)
-        is_revoked = shared_list.contains if shared_list is not None else None
-    if is_revoked is not None and is_revoked(principal.jti):
-        raise Unauthorized("The token has been revoked; log in again.", code="token_revoked")
+    (sessions or session_revocations(settings)).check(principal)
     return principal
 
 
@@ -160,7 +164,7 @@ def require_auth(*roles: str):
     """Flask view decorator: authenticate, then (if roles given) check the role.
 
     The app must hold its Settings in app.config["SETTINGS"]; the principal is left in
-    flask.g.user. An app may set app.config["IS_REVOKED"] to a callable(jti) -> bool.
+    flask.g.user. An app may set app.config["SESSIONS"] to its own SessionRevocations.
     """
     def decorator(view):
         @functools.wraps(view)
@@ -169,7 +173,7 @@ def require_auth(*roles: str):
 
             principal = authenticate(current_app.config["SETTINGS"],
                                      request.headers.get("Authorization"),
-                                     current_app.config.get("IS_REVOKED"))
+                                     current_app.config.get("SESSIONS"))
             check_roles(principal, roles)
             g.user = principal
             return view(*args, **kwargs)

@@ -116,9 +116,11 @@ class HttpClient:
 
     def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
                 timeout: float | None = None, retries: int | None = None,
-                service_auth: bool = True, **kwargs: Any) -> requests.Response:
+                service_auth: bool = True, breaker: bool = True, **kwargs: Any) -> requests.Response:
         """Send a request; returns the upstream's response whatever its status, except
-        that an unreachable upstream, a timeout or an open circuit raise 503/504."""
+        that an unreachable upstream, a timeout or an open circuit raise 503/504.
+        breaker=False: a background poll that must see recovery at once, bypasses and
+        does not feed the upstream's circuit breaker."""
         method = method.upper()
         headers = dict(headers or {})
         headers.setdefault(CORRELATION_HEADER, get_correlation_id())
@@ -127,7 +129,7 @@ class HttpClient:
         retryable = method in IDEMPOTENT or "Idempotency-Key" in headers
         attempts = (retries if retries is not None else self.settings.request_retry_attempts) if retryable else 1
         timeout = timeout if timeout is not None else self.settings.request_timeout
-        breaker = self.breaker(url)
+        breaker = self.breaker(url) if breaker else CircuitBreaker(1 << 30, 0.0)
         upstream = urlsplit(url).netloc
 
         for attempt in range(1, attempts + 1):

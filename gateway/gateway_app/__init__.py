@@ -10,13 +10,22 @@ from shared.config import Settings, load_settings
 from shared.database import Database
 from shared.http_client import HttpClient
 from shared.metrics import breaker_gauge
-from shared.revocation import revocation_list
 from shared.web import create_flask_app
 
-from .store import LoginThrottle, TokenStore
+from .client_address import parse_trusted_proxies
+from .store import Limit, LoginThrottle
 
 SCHEMA = Path(__file__).with_name("schema.sql").read_text()
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def _login_throttle(db: Database, settings: Settings) -> LoginThrottle:
+    env = settings.env
+    window = env.int("LOGIN_WINDOW_SECONDS", 900, minimum=1)
+    lockout = env.int("LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
+    max_lockout = env.int("LOGIN_MAX_LOCKOUT_SECONDS", 900, minimum=lockout)
+    return LoginThrottle(db, Limit(env.int("LOGIN_MAX_FAILURES", 5, minimum=1), lockout, max_lockout, window),
+                         Limit(env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50, minimum=1), lockout, max_lockout, window))
 
 
 def create_app(settings: Settings | None = None):
@@ -25,22 +34,22 @@ def create_app(settings: Settings | None = None):
     app = create_flask_app("gateway", settings, readiness={"database": db.ping}, openapi=False)
     db.prepare(SCHEMA)
     env = settings.env
-    tokens = TokenStore(db, revocation_list(settings))
     app.extensions.update(
         db=db,
-        tokens=tokens,
-        throttle=LoginThrottle(db, env.int("LOGIN_MAX_FAILURES", 5, minimum=1),
-                               env.int("LOGIN_WINDOW_SECONDS", 900, minimum=1),
-                               env.int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)),
+        throttle=_login_throttle(db, settings),
         http=HttpClient(settings, service="gateway"),
     )
     app.config["METRIC_GAUGES"].append(breaker_gauge(app.extensions["http"]))
-    app.config["IS_REVOKED"] = tokens.is_revoked
     app.config["STATIC_DIR"] = str(STATIC_DIR)
+    app.config["TRUSTED_PROXIES"] = parse_trusted_proxies(env.list("TRUSTED_PROXIES", []))
+    # Self-registration: on for laptops and tests; in production accounts come from admins
+    # (or single sign-on) unless the deployer opens it.
+    app.config["REGISTRATION_ENABLED"] = env.bool("REGISTRATION_ENABLED", not settings.is_production)
     CORS(app, resources={r"/api/*": {}, r"/auth/*": {}}, origins=list(settings.cors_origins),
          allow_headers=["Authorization", "Content-Type", "X-Correlation-ID", "Idempotency-Key"],
          expose_headers=["X-Correlation-ID", "Retry-After"], max_age=600)
 
+    from . import browser_headers
     from .auth_routes import blueprint as auth_blueprint
     from .docs import blueprint as docs_blueprint
     from .health import blueprint as health_blueprint
@@ -49,4 +58,5 @@ def create_app(settings: Settings | None = None):
 
     for blueprint in (auth_blueprint, docs_blueprint, health_blueprint, proxy_blueprint, pages_blueprint):
         app.register_blueprint(blueprint)
+    browser_headers.install(app, settings)
     return app

@@ -1,15 +1,15 @@
 -- gateway: only what the gateway itself needs. No users, no passwords (DESIGN decision 1).
-CREATE TABLE IF NOT EXISTS revoked_tokens (
-    jti TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL,
-    expires_at BIGINT NOT NULL,           -- unix seconds; the row may go once the token is dead anyway
-    revoked_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS idx_revoked_tokens_expiry ON revoked_tokens (expires_at);
+-- (Ended sessions are user-management's session_revocations: one record for every service.)
 
-CREATE TABLE IF NOT EXISTS login_failures (
-    email_key TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL DEFAULT 0,
-    window_start BIGINT NOT NULL,
-    locked_until BIGINT
+-- Failed sign-ins (store.py LoginThrottle), per (account, client address) and per address
+-- (email_key ''). email_key is shared.accounts.normalize_email(email).
+DROP TABLE IF EXISTS login_failures;      -- its predecessor, keyed on the email alone
+CREATE TABLE IF NOT EXISTS login_throttle (
+    email_key TEXT NOT NULL,
+    address TEXT NOT NULL,
+    failures INTEGER NOT NULL,            -- wrong passwords (attempts let through) in the current run
+    refused INTEGER NOT NULL,             -- attempts refused with 429 while waiting
+    last_attempt BIGINT NOT NULL,         -- unix seconds
+    delay BIGINT NOT NULL,                -- seconds the next attempt must wait after last_attempt
+    PRIMARY KEY (email_key, address)
 );

@@ -17,6 +17,7 @@ from shared.config import REPO_ROOT, Settings, load_settings
 from shared.database import Database
 from shared.http_client import HttpClient
 from shared.outbox import OutboxDispatcher, outbox_ddl
+from shared.revocation import SessionRevocations, session_revocations
 from shared.web import create_flask_app
 
 from .classifier import Analyzer, load_classifier
@@ -26,9 +27,11 @@ SCHEMA = Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX)
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, classifier=None, start_background: bool = True):
+def create_app(settings: Settings | None = None, *, classifier=None, sessions: SessionRevocations | None = None,
+               start_background: bool = True):
     """classifier: anything with classify/embed/method (tests hand in a stand-in);
-    default: enhanced_model.load_classifier(MAINTENANCE_MODEL_DIR), keyword fallback included."""
+    default: enhanced_model.load_classifier(MAINTENANCE_MODEL_DIR), keyword fallback included.
+    sessions: the ended-session set (default: fed from user-management)."""
     settings = settings or load_settings()
     env = settings.env
     if classifier is None:
@@ -68,7 +71,9 @@ def create_app(settings: Settings | None = None, *, classifier=None, start_backg
                       cors_allowed_origins=origin_checker(settings),
                       channel=env.str("MAINTENANCE_SOCKETIO_CHANNEL", "campus-maintenance"),
                       logger=False, engineio_logger=False)
-    register(socketio, settings)
+    sessions = sessions or session_revocations(settings)
+    app.config["SESSIONS"] = sessions
+    register(socketio, settings, sessions)
     app.extensions["socketio"] = socketio  # init_app sets it too; explicit for readers
 
     from .routes import blueprint

@@ -2,7 +2,10 @@
 
 A client sends its JWT when it connects (`auth={"token": ...}`, or `?token=` for the
 browser fallback); without a valid one the connection is refused. A user joins the room
-`user:<id>`, an admin also `admins`. Ticket events go to the owner's room and to
+`user:<id>`, an admin also `admins`. When a connected user's session ends (logout of
+that token, sign out everywhere, a role change, a deletion: shared/revocation.py), the
+connection is closed within a second, so a demoted admin stops receiving the admins'
+events; the client must reconnect with a new token. Ticket events go to the owner's room and to
 `admins` through the SocketIO object, so with REDIS_URL set every instance delivers them.
 
 Events (server -> client), each carrying the ticket JSON (as GET /tickets/{id}, without history):
@@ -11,6 +14,7 @@ Events (server -> client), each carrying the ticket JSON (as GET /tickets/{id}, 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from flask import request
@@ -19,6 +23,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 from shared.auth import authenticate
 from shared.config import Settings
 from shared.errors import ApiError
+from shared.revocation import SessionRevocations
 
 logger = logging.getLogger(__name__)
 ADMINS_ROOM = "admins"
@@ -41,7 +46,42 @@ def origin_checker(settings: Settings):
     return check
 
 
-def register(socketio: SocketIO, settings: Settings) -> None:
+class Connections:
+    """Who is on each open socket of this instance, to close those whose session ends."""
+
+    def __init__(self):
+        self._by_sid: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def add(self, sid: str, principal) -> None:
+        with self._lock:
+            self._by_sid[sid] = principal
+
+    def remove(self, sid: str) -> None:
+        with self._lock:
+            self._by_sid.pop(sid, None)
+
+    def of_users(self, user_ids: set[str]) -> list[tuple[str, Any]]:
+        with self._lock:
+            return [(sid, p) for sid, p in self._by_sid.items() if p.id in user_ids]
+
+
+def register(socketio: SocketIO, settings: Settings, sessions: SessionRevocations) -> None:
+    connections = Connections()
+
+    def close_ended(events: list[dict[str, Any]]) -> None:
+        for sid, principal in connections.of_users({str(e["user_id"]) for e in events}):
+            if sessions.is_ended(principal):
+                logger.info("closing socket of user %s: session ended", principal.id)
+                connections.remove(sid)
+                socketio.server.disconnect(sid, namespace="/")
+
+    sessions.add_listener(close_ended)
+
+    @socketio.on("disconnect")
+    def _disconnect(*_args):
+        connections.remove(request.sid)
+
     @socketio.on("connect")
     def _connect(auth: Any = None):
         token = None
@@ -51,9 +91,10 @@ def register(socketio: SocketIO, settings: Settings) -> None:
         if not token or not isinstance(token, str):
             raise ConnectionRefusedError("A token is required: connect with auth={token: <JWT>}.")
         try:
-            principal = authenticate(settings, f"Bearer {token}")
+            principal = authenticate(settings, f"Bearer {token}", sessions)
         except ApiError as exc:
             raise ConnectionRefusedError(exc.message) from None
+        connections.add(request.sid, principal)
         join_room(user_room(principal.id))
         if principal.is_admin:
             join_room(ADMINS_ROOM)

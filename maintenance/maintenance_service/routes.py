@@ -82,10 +82,11 @@ def get_ticket(ticket_id: int):
 @require_auth("admin")
 def update_ticket(ticket_id: int):
     data = json_body(TicketUpdate)
-    ticket, events = tickets.update_ticket(_db(), _analyzer(), ticket_id, data, current_user())
+    ticket, owner_view, events = tickets.update_ticket(_db(), _analyzer(), ticket_id, data, current_user())
     if events:
         _after_commit()
-        emit_ticket(_socketio(), "ticket_updated", ticket)
+        # The owner's room hears what the owner may see; admins reload for the rest.
+        emit_ticket(_socketio(), "ticket_updated", owner_view)
     return jsonify(ticket)
 
 
@@ -109,10 +110,17 @@ def statuses():
 @blueprint.get("/")
 def frontend():
     response = send_file(FRONTEND, mimetype="text/html", max_age=0)
+    # No inline script or style on the page: its script and styles are files of their own.
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-        "connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'")
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
     return response
+
+
+@blueprint.get("/websocket_frontend.<any(js, css):kind>")
+def frontend_asset(kind: str):
+    mimetype = "text/javascript" if kind == "js" else "text/css"
+    return send_file(FRONTEND.with_suffix(f".{kind}"), mimetype=mimetype, max_age=0)
 
 
 @blueprint.get("/vendor/socket.io.min.js")

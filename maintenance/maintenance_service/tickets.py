@@ -24,7 +24,10 @@ PUBLIC_FIELDS = ("id", "title", "description", "location", "category", "confiden
                  "classification_method", "needs_review", "priority", "impact", "sla_hours",
                  "sla_due_at", "department", "status", "possible_duplicate_of", "user_id",
                  "user_name", "user_email", "created_at", "updated_at", "resolved_at", "closed_at")
-COLUMNS = ", ".join(PUBLIC_FIELDS)
+# The owner of the ticket a new one may duplicate: a person learns that a similar report
+# exists, never the id of someone else's ticket (ids are sequential; see public()).
+COLUMNS = ", ".join(PUBLIC_FIELDS) + (", (SELECT d.user_id FROM tickets d WHERE d.id = tickets.possible_duplicate_of)"
+                                      " AS duplicate_owner_id")
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,23 @@ def location_key(location: str | None) -> str | None:
     return key or None
 
 
-def public(row: dict[str, Any]) -> dict[str, Any]:
+def _may_see_duplicate(row: dict[str, Any], viewer: Principal | None) -> bool:
+    """Admins see which ticket a report may duplicate; its owner only when that one is theirs too."""
+    return (viewer is not None and viewer.is_privileged) or row.get("duplicate_owner_id") == row["user_id"]
+
+
+def public(row: dict[str, Any], viewer: Principal | None = None) -> dict[str, Any]:
+    """The ticket as `viewer` may see it; without a viewer, as its owner may (what a live
+    update to the owner's room carries)."""
     ticket = {k: row.get(k) for k in PUBLIC_FIELDS}
     ticket["id"] = int(ticket["id"])
     ticket["confidence"] = float(ticket["confidence"])
     ticket["needs_review"] = bool(ticket["needs_review"])
     ticket["sla_hours"] = int(ticket["sla_hours"])
+    ticket["similar_report_exists"] = ticket["possible_duplicate_of"] is not None
     if ticket["possible_duplicate_of"] is not None:
-        ticket["possible_duplicate_of"] = int(ticket["possible_duplicate_of"])
+        ticket["possible_duplicate_of"] = int(ticket["possible_duplicate_of"]) if _may_see_duplicate(row, viewer) \
+            else None
     return ticket
 
 
@@ -136,7 +148,7 @@ def create_tickets(db: Database, analyzer: Analyzer, rules: TicketRules, items: 
                     at=_ts(now))
             if duplicate_of is not None:
                 _record(conn, ticket_id, owner, "duplicate_flagged", None, str(duplicate_of), at=_ts(now))
-            ticket = public(_get_row(conn, ticket_id))
+            ticket = public(_get_row(conn, ticket_id), owner)
             if _notifiable(owner.id):
                 enqueue(conn, OUTBOX, f"ticket-created:{ticket_id}", {
                     "user_id": owner.id, "type": "maintenance",
@@ -176,7 +188,7 @@ def list_tickets(db: Database, analyzer: Analyzer, viewer: Principal, filters: d
         total = int(conn.execute(f"SELECT COUNT(*) AS n FROM tickets {clause}", params).scalar())
         rows = conn.execute(f"SELECT {COLUMNS} FROM tickets {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
                             [*params, per_page, (page - 1) * per_page]).fetchall()
-    return {"tickets": [public(r) for r in rows], "page": page, "per_page": per_page, "total": total,
+    return {"tickets": [public(r, viewer) for r in rows], "page": page, "per_page": per_page, "total": total,
             "pages": (total + per_page - 1) // per_page}
 
 
@@ -188,8 +200,12 @@ def get_ticket(db: Database, ticket_id: int, viewer: Principal) -> dict[str, Any
             raise NotFound(f"No ticket with id {ticket_id}.")
         events = conn.execute("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id",
                               (ticket_id,)).fetchall()
-    ticket = public(row)
+    ticket = public(row, viewer)
     ticket["history"] = [_event(e) for e in events]
+    if not _may_see_duplicate(row, viewer):
+        for event in ticket["history"]:
+            if event["event_type"] == "duplicate_flagged":
+                event["new_value"] = None
     return ticket
 
 
@@ -206,8 +222,9 @@ STATUS_WORDS = {"open": "reopened", "in_progress": "in progress", "resolved": "r
 
 
 def update_ticket(db: Database, analyzer: Analyzer, ticket_id: int, data: TicketUpdate,
-                  actor: Principal) -> tuple[dict[str, Any], list[str]]:
-    """Apply an admin's change; returns the ticket and the event types written (empty: no change)."""
+                  actor: Principal) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """Apply an admin's change; returns the ticket as the actor sees it, as its owner sees it
+    (for the live update) and the event types written (empty: no change)."""
     category = _canonical("category", data.category, analyzer.categories) if data.category else None
     department = _canonical("department", data.department, analyzer.departments) if data.department else None
     events: list[str] = []
@@ -259,7 +276,8 @@ def update_ticket(db: Database, analyzer: Analyzer, ticket_id: int, data: Ticket
         if data.comment:
             _record(conn, ticket_id, actor, "commented", None, None, data.comment, at=now)
             events.append("commented")
-        ticket = public(_get_row(conn, ticket_id))
+        updated = _get_row(conn, ticket_id)
+        ticket, owner_view = public(updated, actor), public(updated)
         if status_event is not None and _notifiable(row["user_id"]):
             body = f"Your ticket \u201c{row['title']}\u201d is now {STATUS_WORDS[changes['status']]}."
             if data.comment:
@@ -267,7 +285,7 @@ def update_ticket(db: Database, analyzer: Analyzer, ticket_id: int, data: Ticket
             enqueue(conn, OUTBOX, f"ticket-status:{ticket_id}:{status_event}", {
                 "user_id": row["user_id"], "type": "maintenance",
                 "title": f"Ticket #{ticket_id} {STATUS_WORDS[changes['status']]}", "body": body})
-    return ticket, events
+    return ticket, owner_view, events
 
 
 # ----------------------------------------------------------------------------- analytics

@@ -20,6 +20,7 @@ from maintenance_service import create_app  # noqa: E402
 
 from shared.auth import issue_token  # noqa: E402
 from shared.config import load_settings  # noqa: E402
+from shared.revocation import SessionRevocations  # noqa: E402
 
 
 @dataclass
@@ -61,7 +62,7 @@ def service(tmp_path):
                               "MAINTENANCE_CONFIDENCE_THRESHOLD": "0.5",
                               "MAINTENANCE_DUPLICATE_THRESHOLD": "0.9"})
     classifier = StandIn()
-    app = create_app(settings, classifier=classifier, start_background=False)
+    app = create_app(settings, classifier=classifier, sessions=SessionRevocations.fixed(), start_background=False)
     client = app.test_client()
 
     def auth(role: str, user_id: str):
