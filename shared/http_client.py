@@ -3,9 +3,14 @@
 - a pooled requests.Session, a timeout on every call (REQUEST_TIMEOUT);
 - retries with exponential backoff (REQUEST_RETRY_ATTEMPTS, REQUEST_RETRY_BACKOFF) for
   idempotent methods only, or a POST that carries an Idempotency-Key;
-- a circuit breaker per upstream (scheme://host:port): it opens after
-  CIRCUIT_FAILURE_THRESHOLD consecutive failures, lets one probe through after
-  CIRCUIT_RESET_SECONDS (half-open), and closes again when the probe succeeds;
+- a connection refused, or reset on a reused keep-alive connection (the upstream
+  restarted), is retried once at once on a fresh connection, whatever the method: the
+  request never reached a live process, so nothing can happen twice;
+- a circuit breaker per upstream (scheme://host:port): CIRCUIT_FAILURE_THRESHOLD
+  consecutive failed *requests* open it (a request that failed after its retries counts
+  once); while open, calls fail fast and a background probe asks the upstream's /health
+  every CIRCUIT_PROBE_SECONDS (1) and closes the circuit as soon as it answers 200;
+  after CIRCUIT_RESET_SECONDS (60) at most, traffic is let through again anyway;
 - X-Correlation-ID passed on from the current request;
 - a short-lived service token unless the caller passes its own Authorization.
 
@@ -39,7 +44,11 @@ class CircuitOpen(ServiceUnavailable):
 
 
 class CircuitBreaker:
-    """Consecutive-failure breaker: closed -> open -> half-open -> closed."""
+    """Consecutive-failure breaker: closed -> open -> closed.
+
+    It closes when `record_success` is called (a probe of /health, or a request let
+    through), and by itself once `reset_seconds` have passed since it opened: then the
+    next failure opens it again at once (`failures` stays at the threshold)."""
 
     def __init__(self, threshold: int, reset_seconds: float, clock=time.monotonic):
         self.threshold = threshold
@@ -47,7 +56,6 @@ class CircuitBreaker:
         self.clock = clock
         self.failures = 0
         self.opened_at: float | None = None
-        self.probing = False
         self._lock = threading.Lock()
 
     @property
@@ -63,28 +71,34 @@ class CircuitBreaker:
         return "open"
 
     def allow(self) -> bool:
-        """May a call go through now? In half-open, only one probe at a time."""
+        """May a call go through now? Yes unless open (half-open lets every call try)."""
         with self._lock:
-            state = self._state()
-            if state == "closed":
-                return True
-            if state == "half_open" and not self.probing:
-                self.probing = True
-                return True
-            return False
+            return self._state() != "open"
 
     def record_success(self) -> None:
         with self._lock:
             self.failures = 0
             self.opened_at = None
-            self.probing = False
 
-    def record_failure(self) -> None:
+    def record_failure(self) -> bool:
+        """Count one failed request; True when this failure opened the circuit."""
         with self._lock:
+            was_open = self.opened_at is not None and self._state() == "open"
             self.failures += 1
-            if self.probing or self.failures >= self.threshold:
+            if self.failures >= self.threshold and not was_open:
                 self.opened_at = self.clock()
-            self.probing = False
+                return True
+            return False
+
+
+def _refused_or_stale(exc: requests.RequestException) -> bool:
+    """A connection refused, or reset/closed before any answer: the request was never
+    processed by a live process (an upstream restarting, or a pooled connection that the
+    upstream closed)."""
+    text = repr(exc)
+    return isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout) and any(
+        marker in text for marker in ("ConnectionRefusedError", "Connection refused", "ConnectionResetError",
+                                      "RemoteDisconnected", "Connection aborted", "BrokenPipeError"))
 
 
 class HttpClient:
@@ -100,6 +114,7 @@ class HttpClient:
         self.session.mount("https://", adapter)
         self._breakers: dict[str, CircuitBreaker] = {}
         self._lock = threading.Lock()
+        self.probe_seconds = self.settings.env.float("CIRCUIT_PROBE_SECONDS", 1.0, minimum=0.05)
 
     def breaker(self, url: str) -> CircuitBreaker:
         parts = urlsplit(url)
@@ -129,36 +144,77 @@ class HttpClient:
         retryable = method in IDEMPOTENT or "Idempotency-Key" in headers
         attempts = (retries if retries is not None else self.settings.request_retry_attempts) if retryable else 1
         timeout = timeout if timeout is not None else self.settings.request_timeout
-        breaker = self.breaker(url) if breaker else CircuitBreaker(1 << 30, 0.0)
+        circuit = self.breaker(url) if breaker else None
         upstream = urlsplit(url).netloc
+        if circuit is not None and not circuit.allow():
+            raise CircuitOpen(f"The upstream service at {upstream} is unavailable (circuit open).")
 
-        for attempt in range(1, attempts + 1):
-            if not breaker.allow():
-                raise CircuitOpen(f"The upstream service at {upstream} is unavailable (circuit open).")
+        fresh_retry_left = True
+        attempt = 1
+        while True:
             try:
                 response = self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)
             except requests.Timeout:
-                breaker.record_failure()
                 error: Exception = GatewayTimeout(f"The upstream service at {upstream} did not answer in time.")
             except requests.RequestException as exc:
-                breaker.record_failure()
+                if fresh_retry_left and _refused_or_stale(exc):
+                    fresh_retry_left = False
+                    self._drop_idle_connections(url)
+                    continue
                 logger.warning("%s %s failed: %s", method, url, exc.__class__.__name__)
                 error = ServiceUnavailable(f"The upstream service at {upstream} is unavailable.",
                                            code="upstream_unavailable")
             else:
-                if response.status_code in RETRY_STATUSES:
-                    breaker.record_failure()
-                    if attempt < attempts:
-                        self._backoff(attempt)
-                        continue
-                    return response
-                breaker.record_success()
+                if response.status_code in RETRY_STATUSES and attempt < attempts:
+                    attempt += 1
+                    self._backoff(attempt - 1)
+                    continue
+                if circuit is not None:
+                    if response.status_code in RETRY_STATUSES:
+                        self._failed(circuit, url)
+                    else:
+                        circuit.record_success()
                 return response
             if attempt < attempts:
-                self._backoff(attempt)
+                attempt += 1
+                self._backoff(attempt - 1)
                 continue
+            if circuit is not None:
+                self._failed(circuit, url)
             raise error
-        raise AssertionError("unreachable")
+
+    def _failed(self, circuit: CircuitBreaker, url: str) -> None:
+        """One failed request; when it opens the circuit, start probing the upstream."""
+        if circuit.record_failure():
+            parts = urlsplit(url)
+            base = f"{parts.scheme}://{parts.netloc}"
+            logger.warning("circuit to %s opened; probing %s/health every %.1f s", base, base, self.probe_seconds)
+            threading.Thread(target=self._probe, args=(circuit, base), name=f"probe-{parts.netloc}",
+                             daemon=True).start()
+
+    def _probe(self, circuit: CircuitBreaker, base: str) -> None:
+        """While the circuit is open, ask /health; close it as soon as the upstream answers."""
+        probe = requests.Session()
+        probe.trust_env = False
+        while circuit.state == "open":
+            time.sleep(self.probe_seconds)
+            try:
+                if probe.get(f"{base}/health", timeout=min(2.0, self.settings.request_timeout)).status_code == 200:
+                    circuit.record_success()
+                    self._drop_idle_connections(base)
+                    logger.info("circuit to %s closed: /health answers", base)
+                    break
+            except requests.RequestException:
+                continue
+        probe.close()
+
+    def _drop_idle_connections(self, url: str) -> None:
+        """Pooled keep-alive connections to a restarted upstream are dead: close the pools
+        (a new one is made on the next request, for this upstream and any other)."""
+        try:
+            self.session.get_adapter(url).poolmanager.clear()
+        except Exception:  # noqa: BLE001 - best effort
+            logger.debug("could not drop idle connections to %s", url, exc_info=True)
 
     def _backoff(self, attempt: int) -> None:
         delay = min(self.settings.request_retry_backoff * (2 ** (attempt - 1)), 10.0)

@@ -9,7 +9,7 @@ from tests.harness import assert_envelope, wait_until
 
 
 def test_user_management_down_gives_503_then_fails_fast_then_recovers(make_stack):
-    stack = make_stack("sqlite", extra_env={"REQUEST_TIMEOUT": "5", "CIRCUIT_RESET_SECONDS": "3",
+    stack = make_stack("sqlite", extra_env={"REQUEST_TIMEOUT": "5", "CIRCUIT_RESET_SECONDS": "60",
                                             "CIRCUIT_FAILURE_THRESHOLD": "5", "GATEWAY_WORKERS": "1"})
     stack.start(["gateway", "user-management"])
     admin = stack.token("admin")
@@ -30,8 +30,9 @@ def test_user_management_down_gives_503_then_fails_fast_then_recovers(make_stack
     assert_envelope(stack.api("POST", "/auth/login", json={"email": "admin@example.com", "password": "admin123"}), 503)
 
     stack.services["user-management"].start()
-    # After the reset period a half-open probe closes the circuit and traffic flows again.
-    wait_until(lambda: stack.api("GET", "/api/users", admin).status_code == 200, 20, 0.5, "recovery after restart")
+    # Long before the 60 s reset period, the breaker's probe of /health closes the circuit
+    # (bench/bench_breaker.py measures how soon: the target is 2 s).
+    wait_until(lambda: stack.api("GET", "/api/users", admin).status_code == 200, 15, 0.1, "recovery after restart")
     assert stack.api("GET", "/api/users", admin).status_code == 200
 
 

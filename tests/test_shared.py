@@ -69,23 +69,23 @@ def test_placeholders_are_translated_for_postgresql(sql, expected):
     assert to_pyformat(sql) == expected
 
 
-def test_breaker_opens_after_threshold_then_half_opens_and_closes():
+def test_breaker_opens_after_threshold_and_closes_on_success_or_after_the_reset_period():
     now = [0.0]
     breaker = CircuitBreaker(threshold=5, reset_seconds=60, clock=lambda: now[0])
     for _ in range(4):
-        breaker.record_failure()
+        assert breaker.record_failure() is False
     assert breaker.state == "closed" and breaker.allow()
-    breaker.record_failure()
+    assert breaker.record_failure() is True            # the fifth opens it
     assert breaker.state == "open" and not breaker.allow()
-    now[0] = 61
-    assert breaker.state == "half_open"
-    assert breaker.allow() and not breaker.allow()  # one probe at a time
-    breaker.record_failure()
-    assert breaker.state == "open"                    # a failed probe re-opens
-    now[0] = 200
-    assert breaker.allow()
-    breaker.record_success()
-    assert breaker.state == "closed" and breaker.failures == 0
+    assert breaker.record_failure() is False           # already open: no second opening
+    breaker.record_success()                            # a /health probe answered
+    assert breaker.state == "closed" and breaker.allow() and breaker.failures == 0
+    for _ in range(5):
+        breaker.record_failure()
+    now[0] = 61                                         # 60 s at most
+    assert breaker.state == "half_open" and breaker.allow() and breaker.allow()
+    assert breaker.record_failure() is True            # one more failure re-opens at once
+    assert breaker.state == "open"
 
 
 def test_client_fails_fast_when_the_circuit_is_open():

@@ -19,8 +19,11 @@ def _probe(url: str, timeout: float) -> dict:
         body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
         status = body.get("status", "unhealthy") if response.ok else "unhealthy"
     except (requests.RequestException, ValueError):
-        status = "unreachable"
-    return {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        status, body = "unreachable", {}
+    result = {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+    if isinstance(body, dict) and isinstance(body.get("outbox"), dict):
+        result["outbox"] = body["outbox"]      # notifications waiting, and given up (dead-lettered)
+    return result
 
 
 @blueprint.get("/health/services")
