@@ -62,6 +62,14 @@ class PayloadTooLarge(ApiError):
     status, code, message = 413, "payload_too_large", "The request body is too large."
 
 
+class UriTooLong(ApiError):
+    status, code, message = 414, "uri_too_long", "The request URI is too long."
+
+
+class HeadersTooLarge(ApiError):
+    status, code, message = 431, "headers_too_large", "The request headers are too large."
+
+
 class UnsupportedMediaType(ApiError):
     status, code, message = 415, "unsupported_media_type", "Send the body as application/json."
 
@@ -84,9 +92,10 @@ class GatewayTimeout(ApiError):
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-                 415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
-                 500: "internal_error", 502: "bad_gateway", 503: "service_unavailable",
-                 504: "gateway_timeout"}
+                 414: "uri_too_long", 415: "unsupported_media_type", 417: "expectation_failed",
+                 422: "validation_error", 429: "too_many_requests", 431: "headers_too_large",
+                 500: "internal_error", 501: "not_implemented", 502: "bad_gateway",
+                 503: "service_unavailable", 504: "gateway_timeout"}
 
 
 def error_body(message: str, code: str, details: Any = None) -> dict[str, Any]:

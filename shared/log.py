@@ -18,6 +18,17 @@ LINE_FORMAT = "%(asctime)s %(levelname)s [%(service)s] [correlation_id=%(correla
 
 _correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
 
+# Control characters (and the Unicode line breaks some log viewers honour) written out as
+# escapes: a "%0d%0a" in a request path must not start a forged line in the log.
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_ESCAPES.update({ord("\r"): "\\r", ord("\n"): "\\n", ord("\t"): "\\t",
+                 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def printable(text: object) -> str:
+    """`text` on one line: control characters escaped (\\r, \\n, \\x1b, ...)."""
+    return str(text).translate(_ESCAPES)
+
 
 def get_correlation_id() -> str:
     return _correlation_id.get()
@@ -30,6 +41,15 @@ def set_correlation_id(value: str | None) -> str:
         cid = uuid.uuid4().hex
     _correlation_id.set(cid)
     return cid
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every record is one line whatever its arguments hold; a traceback (exc_info) still
+    follows on its own lines, as only the message is escaped."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
 
 class ContextFilter(logging.Filter):
@@ -46,7 +66,7 @@ class ContextFilter(logging.Filter):
 
 def setup_logging(service: str, log_name: str, log_dir: str = "/tmp", level: str = "INFO") -> logging.Logger:
     """Send every log line of this process to stdout and to <log_dir>/<log_name>.log."""
-    formatter = logging.Formatter(LINE_FORMAT)
+    formatter = OneLineFormatter(LINE_FORMAT)
     context = ContextFilter(service)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     try:

@@ -4,11 +4,15 @@ Request counts and latency histograms by route and status are recorded by the we
 scaffolding. Under gunicorn or uvicorn with several workers, shared/serve.py points
 PROMETHEUS_MULTIPROC_DIR at a fresh folder per service instance, so a scrape of any
 worker reports the whole instance. A service adds its own gauges (circuit-breaker
-state, outbox backlog, ...) as callbacks evaluated at scrape time.
+state, outbox backlog, ...) as callbacks evaluated at scrape time. ScrapePolicy says
+who may read them (METRICS_TOKEN).
 """
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -20,6 +24,45 @@ LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["s
 
 # A gauge callback returns (name, help, [(labels dict, value), ...]).
 GaugeCallback = Callable[[], tuple[str, str, Iterable[tuple[dict[str, str], float]]]]
+
+
+@dataclass(frozen=True)
+class ScrapePolicy:
+    """Who may read GET /metrics (route names, traffic and breaker states are not for the
+    public, and the gateway's port is public):
+    - METRICS_TOKEN set: whoever sends `Authorization: Bearer <METRICS_TOKEN>` (else 401);
+    - unset, FLASK_ENV=production: nobody (404, as if there were no metrics);
+    - unset, otherwise: this machine only, i.e. loopback clients (else 403)."""
+
+    token: str | None
+    production: bool
+
+    @classmethod
+    def from_settings(cls, settings) -> "ScrapePolicy":
+        return cls(settings.env.str("METRICS_TOKEN") or None, settings.is_production)
+
+    def check(self, client_address: str | None, authorization: str | None) -> None:
+        from shared.errors import Forbidden, NotFound, Unauthorized
+
+        if self.token:
+            scheme, _, credentials = (authorization or "").partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), self.token.encode()):
+                return
+            raise Unauthorized("Metrics need Authorization: Bearer <METRICS_TOKEN>.", code="metrics_token_required")
+        if self.production:
+            raise NotFound()
+        if not _is_loopback(client_address):
+            raise Forbidden("Metrics are served to this machine only; set METRICS_TOKEN to scrape from elsewhere.",
+                            code="metrics_local_only")
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)   # ::ffff:127.0.0.1 on a dual-stack socket
+    return (mapped or ip).is_loopback
 
 
 def observe(service: str, method: str, route: str, status: int, seconds: float) -> None:

@@ -26,7 +26,9 @@ def server_command(name: str) -> list[str]:
         module, _, factory = info.app_target.partition(":")
         return [python, "-m", "uvicorn", f"{module}:{factory}", "--factory", "--app-dir", folder,
                 "--host", settings.bind_host, "--port", str(port), "--workers", str(workers),
-                "--no-server-header", "--timeout-graceful-shutdown", "20", "--log-level", "warning"]
+                "--no-server-header", "--timeout-graceful-shutdown", "20", "--log-level", "warning",
+                # h11, answering the requests it cannot parse in the error envelope
+                "--http", "shared.server_limits:EnvelopeH11Protocol"]
     threads = env.int(f"{info.prefix}_THREADS", 8, minimum=1)
     if info.server == "socketio":
         # Socket.IO keeps per-client state in the process: one worker per instance, many

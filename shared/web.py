@@ -16,16 +16,20 @@ from pydantic import BaseModel, ValidationError
 from shared import metrics
 from shared.config import Settings, service_info
 from shared.errors import (
+    ApiError,
     BadRequest,
+    HeadersTooLarge,
     PayloadTooLarge,
     ServiceUnavailable,
     UnsupportedMediaType,
+    UriTooLong,
     ValidationFailed,
     pydantic_details,
     register_fastapi,
     register_flask,
 )
 from shared.log import CORRELATION_HEADER, get_correlation_id, set_correlation_id, setup_logging
+from shared.revocation import session_revocations
 
 Model = TypeVar("Model", bound=BaseModel)
 request_logger = logging.getLogger("http")
@@ -81,19 +85,25 @@ def create_flask_app(service: str, settings: Settings, *, readiness: dict[str, C
         return response
 
     app.config["METRIC_GAUGES"] = list(gauges or [])
+    app.config["HEALTH_EXTRAS"] = []      # callables adding to /health, e.g. the outbox summary
+    scrape_policy = metrics.ScrapePolicy.from_settings(settings)
 
     @app.get("/metrics")
     def _metrics():
         from flask import Response
 
+        scrape_policy.check(request.remote_addr, request.headers.get("Authorization"))
         body, content_type = metrics.render(app.config["METRIC_GAUGES"])
         return Response(body, content_type=content_type)
 
     @app.get("/health")
     def _health():
-        body = {"status": "healthy", "service": info.name}
+        body = {"status": "healthy", "service": info.name,
+                "sessions": (app.config.get("SESSIONS") or session_revocations(settings)).status()}
         if health is not None:
             body.update(health())
+        for extra in app.config["HEALTH_EXTRAS"]:
+            body.update(extra())
         return jsonify(body)
 
     @app.get("/ready")
@@ -111,13 +121,27 @@ def create_flask_app(service: str, settings: Settings, *, readiness: dict[str, C
     return app
 
 
+def request_bytes() -> bytes:
+    """The request body, 413 when it is larger than MAX_CONTENT_LENGTH. Werkzeug refuses
+    a too long Content-Length itself, but a chunked body (no Content-Length) it silently
+    cuts at the limit; one more byte read past the cut tells whether there was more."""
+    from flask import request
+
+    limit = request.max_content_length
+    if request.content_length and limit is not None and request.content_length > limit:
+        raise PayloadTooLarge()
+    raw = request.get_data(cache=True)
+    if limit is not None and request.content_length is None and len(raw) >= limit \
+            and request.environ["wsgi.input"].read(1):
+        raise PayloadTooLarge()
+    return raw
+
+
 def json_body(model: type[Model] | None = None) -> Any:
     """The request's JSON body (a dict), validated against `model` when given."""
     from flask import request
 
-    if request.content_length and request.content_length > (request.max_content_length or 1 << 62):
-        raise PayloadTooLarge()
-    raw = request.get_data(cache=True)
+    raw = request_bytes()
     if not raw:
         raise BadRequest("The request needs a JSON body.", code="missing_body")
     mimetype = request.mimetype or ""
@@ -129,6 +153,8 @@ def json_body(model: type[Model] | None = None) -> Any:
         data = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The request body is not valid JSON.", code="malformed_json") from None
+    except RecursionError:   # thousands of nested [ or {: the C decoder gives up cleanly
+        raise BadRequest("The request body is nested too deeply.", code="malformed_json") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.", code="malformed_json")
     if model is None:
@@ -173,19 +199,14 @@ def create_fastapi_app(service: str, settings: Settings, *, readiness: dict[str,
     app.state.settings = settings
     register_fastapi(app)
     checks = dict(readiness or {})
-    limit = settings.max_content_length
+    # Added first, so it runs inside _context (which sets the correlation ID and logs).
+    app.add_middleware(RequestLimits, max_body=settings.max_content_length)
 
     @app.middleware("http")
     async def _context(request: Request, call_next):
         set_correlation_id(request.headers.get(CORRELATION_HEADER))
         started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > limit:
-            from shared.errors import error_body
-
-            response = JSONResponse(error_body(PayloadTooLarge.message, PayloadTooLarge.code), status_code=413)
-        else:
-            response = await call_next(request)
+        response = await call_next(request)
         response.headers[CORRELATION_HEADER] = get_correlation_id()
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
@@ -198,17 +219,24 @@ def create_fastapi_app(service: str, settings: Settings, *, readiness: dict[str,
         return response
 
     app.state.metric_gauges = []
+    app.state.health_extras = []
+    scrape_policy = metrics.ScrapePolicy.from_settings(settings)
 
-    @app.get("/metrics", include_in_schema=False)
-    def _metrics():
+    def _metrics(request):   # a plain Starlette route: it is handed the request
         from fastapi import Response
 
+        scrape_policy.check(request.client.host if request.client else None, request.headers.get("authorization"))
         body, content_type = metrics.render(app.state.metric_gauges)
         return Response(body, media_type=content_type)
 
+    app.add_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
+
     @app.get("/health", include_in_schema=False)
     def _health():
-        return {"status": "healthy", "service": info.name}
+        body = {"status": "healthy", "service": info.name, "sessions": session_revocations(settings).status()}
+        for extra in app.state.health_extras:
+            body.update(extra())
+        return body
 
     @app.get("/ready", include_in_schema=False)
     def _ready():
@@ -216,6 +244,76 @@ def create_fastapi_app(service: str, settings: Settings, *, readiness: dict[str,
         return JSONResponse(body, status_code=status)
 
     return app
+
+
+class RequestLimits:
+    """ASGI middleware of the FastAPI services: the limits gunicorn applies to the Flask
+    services (shared/server_limits.py; h11 alone would allow a 16 KiB head) and
+    MAX_CONTENT_LENGTH counted on the bytes that arrive, so a chunked body (no
+    Content-Length) is held to it too. Refusals are envelopes: 413, 414, 431."""
+
+    def __init__(self, app, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        error = self._head_error(scope)
+        length = dict(scope["headers"]).get(b"content-length")
+        if error is None and length is not None:
+            if length.isdigit() and int(length) > self.max_body:
+                error = PayloadTooLarge
+        elif error is None:
+            messages, error = await self._read_body(receive)
+            receive = self._replay(messages, receive)
+        if error is None:
+            await self.app(scope, receive, send)
+            return
+        from fastapi.responses import JSONResponse
+
+        from shared.errors import error_body
+
+        await JSONResponse(error_body(error.message, error.code), status_code=error.status)(scope, receive, send)
+
+    @staticmethod
+    def _head_error(scope) -> type[ApiError] | None:
+        from shared.server_limits import MAX_HEADER_FIELD_SIZE, MAX_HEADER_FIELDS, MAX_REQUEST_LINE
+
+        target = len(scope.get("raw_path") or scope["path"].encode()) + \
+            (len(scope["query_string"]) + 1 if scope.get("query_string") else 0)
+        if len(scope["method"]) + target + len(" HTTP/1.1") + 1 > MAX_REQUEST_LINE:
+            return UriTooLong
+        headers = scope["headers"]
+        if len(headers) > MAX_HEADER_FIELDS or any(len(k) + len(v) + 2 > MAX_HEADER_FIELD_SIZE for k, v in headers):
+            return HeadersTooLarge
+        return None
+
+    async def _read_body(self, receive) -> tuple[list[dict], type[ApiError] | None]:
+        """Read a body of unknown length, at most max_body bytes. Past the limit, read on
+        (discarding, up to as much again) so the client can finish sending and read the 413."""
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return [message], None
+            size += len(message.get("body", b""))
+            if size <= self.max_body:
+                chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+            if size > 2 * self.max_body:
+                break
+        if size > self.max_body:
+            return [], PayloadTooLarge
+        return [{"type": "http.request", "body": b"".join(chunks), "more_body": False}], None
+
+    @staticmethod
+    def _replay(messages: list[dict], receive):
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+        return replay
 
 
 def unavailable_if(condition: bool, message: str) -> None:

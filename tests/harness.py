@@ -23,6 +23,8 @@ from shared.config import REPO_ROOT, SERVICES, service_info
 from shared.serve import installed_services
 
 TEST_SECRET = "test-secret-" + "x" * 40
+# Users made by tests get this password: long and on no common-password list.
+NEW_USER_PASSWORD = "Quiet-Harbor-Lamp-47"
 DEFAULT_USERS = {"admin": ("admin@example.com", "admin123"),
                  "faculty": ("faculty@example.com", "faculty123"),
                  "student": ("student@example.com", "student123")}
@@ -130,6 +132,8 @@ class Stack:
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "OUTBOX_INTERVAL_SECONDS": "0.5",
+            # Every test signs in from 127.0.0.1; the per-address limit has tests of its own.
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
         })
         if backend == "postgresql":
             env.update({"DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_USER": "postgres",
@@ -166,6 +170,30 @@ class Stack:
     def url(self, name: str = "gateway") -> str:
         return f"http://127.0.0.1:{self.ports[service_info(name).name]}"
 
+    def sql(self, sqlite_file: str, statement: str, params: tuple = ()) -> list[tuple]:
+        """Run one statement on this stack's database, as its operator could (the SQLite
+        file of a service in DATA_DIR, or the shared PostgreSQL database); `?` placeholders."""
+        if self.backend == "sqlite":
+            import sqlite3
+
+            conn = sqlite3.connect(Path(self.env["DATA_DIR"]) / sqlite_file, timeout=30)
+            try:
+                rows = conn.execute(statement, params).fetchall()
+                conn.commit()
+                return rows
+            finally:
+                conn.close()
+        import psycopg2
+
+        conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=self.env["DB_NAME"])
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement.replace("?", "%s"), params)
+                return cur.fetchall() if cur.description else []
+        finally:
+            conn.close()
+
     # -------------------------------------------------------------- client helpers
     def login(self, email: str, password: str) -> str:
         response = requests.post(f"{self.url()}/auth/login", json={"email": email, "password": password}, timeout=30)
@@ -187,12 +215,12 @@ class Stack:
         """Create a fresh user through the API; returns the user plus its password and token."""
         admin_token = admin_token or self.token("admin")
         email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
-        body = {"name": f"Test {role.title()}", "email": email, "password": "password123", "role": role}
+        body = {"name": f"Test {role.title()}", "email": email, "password": NEW_USER_PASSWORD, "role": role}
         response = self.api("POST", "/api/users", admin_token, json=body)
         assert response.status_code == 201, response.text
         user = response.json()
-        user["password"] = "password123"
-        user["token"] = self.login(email, "password123")
+        user["password"] = NEW_USER_PASSWORD
+        user["token"] = self.login(email, NEW_USER_PASSWORD)
         return user
 
 
@@ -207,6 +235,57 @@ def assert_envelope(response: requests.Response, status: int, code: str | None =
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+# One request per service that any signed-in user may make, to call each service directly.
+DIRECT_ROUTES = {
+    "user-management": ("GET", "/users/{user_id}"),
+    "booking": ("GET", "/bookings"),
+    "gpa-calculator": ("POST", "/calculate"),
+    "notification": ("GET", "/notifications"),
+    "maintenance": ("GET", "/tickets"),
+}
+GPA_BODY = {"courses": [{"grade": "A", "credits": 3}]}
+# Sessions end at every service within a second (bench/bench_sessions.py measures it);
+# the tests allow more so a loaded CI machine does not make them flaky.
+SESSION_END_TIMEOUT = 5.0
+
+
+def direct_statuses(stack: Stack, token: str, user_id: str = "", gateway: bool = True) -> dict[str, int]:
+    """Status of one request per running service called directly (and via the gateway)."""
+    out = {}
+    for service, (method, path) in DIRECT_ROUTES.items():
+        if service not in stack.services:
+            continue
+        body = GPA_BODY if method == "POST" else None
+        path = path.format(user_id=user_id)
+        # Several times: a service runs several workers, each with its own view; mixed
+        # answers are reported as a tuple, so they match neither {200} nor {401}.
+        codes = {stack.api(method, path, token, service=service, json=body).status_code for _ in range(3)}
+        out[service] = codes.pop() if len(codes) == 1 else tuple(sorted(codes))
+    if gateway:
+        out["gateway"] = stack.api("POST", "/api/gpa/calculate", token, json=GPA_BODY).status_code
+    return out
+
+
+def wait_refused_everywhere(stack: Stack, token: str, user_id: str = "", steady: float = 1.0) -> dict[str, int]:
+    """Poll until every running service (and the gateway) answers 401 to this token, and
+    keeps answering 401 for `steady` seconds: longer than a poll period, so every worker
+    of every service has been asked (requests land on workers unevenly)."""
+    deadline = time.monotonic() + SESSION_END_TIMEOUT
+    since = None
+    while True:
+        statuses = direct_statuses(stack, token, user_id)
+        now = time.monotonic()
+        if set(statuses.values()) == {401}:
+            since = since or now
+            if now - since >= steady:
+                return statuses
+        else:
+            since = None
+            if now > deadline:
+                raise AssertionError(f"still accepted somewhere after {SESSION_END_TIMEOUT} s: {statuses}")
+        time.sleep(0.02)
 
 
 TEST_REDIS_URL = "redis://127.0.0.1:6379/6"

@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shared import idempotency
 from shared.auth import Principal
 from shared.database import Connection, Database, IntegrityViolation, utc_now_iso
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -20,6 +21,7 @@ from .rooms import get_room_row
 from .timeslots import SLOT_LABELS, BookingConfig, local_text, parse_date, parse_slot, slot_bounds
 
 OUTBOX = "booking_outbox"
+IDEMPOTENCY = "booking_idempotency"   # answers to creates sent with an Idempotency-Key
 SELECT = ("SELECT b.*, r.name AS room_name, r.building AS building "
           "FROM bookings b JOIN rooms r ON r.id = b.room_id")
 _USER_LOCK = 817_001   # pg advisory lock namespace: one booking transaction per user at a time
@@ -138,8 +140,10 @@ def _insert(conn: Connection, cfg: BookingConfig, principal: Principal, room_id:
     return int(row["id"])
 
 
-def _get_row(conn: Connection, booking_id: int) -> dict[str, Any]:
-    row = conn.execute(f"{SELECT} WHERE b.id = ?", (booking_id,)).fetchone()
+def _get_row(conn: Connection, booking_id: int, lock: bool = False) -> dict[str, Any]:
+    """lock: the caller changes the booking in this transaction (on PostgreSQL the row is
+    locked until it commits, so two check-ins or cancels of one booking go one after the other)."""
+    row = conn.execute(f"{SELECT} WHERE b.id = ?{conn.for_update('b') if lock else ''}", (booking_id,)).fetchone()
     if row is None:
         raise NotFound(f"No booking with id {booking_id}.", code="booking_not_found")
     return row
@@ -154,11 +158,14 @@ def _clean_purpose(purpose: str | None) -> str | None:
 
 # ----------------------------------------------------------------------------- commands
 def create_booking(db: Database, cfg: BookingConfig, principal: Principal, room_id: int, date_text: str,
-                   slot_text: str, purpose: str | None) -> dict[str, Any]:
+                   slot_text: str, purpose: str | None,
+                   once: idempotency.IdempotentRequest | None = None) -> dict[str, Any]:
+    idempotency.answered(db, once)   # a repeat gets its first answer, even after the slot began
     day = parse_date(date_text)
     label = parse_slot(slot_text)
     start, end = _check_bookable(cfg, day, label)
     with db.connection() as conn:
+        idempotency.reserve(conn, once)
         release_due(conn, cfg)
         room = get_room_row(conn, room_id)
         _lock_user(conn, principal)
@@ -175,18 +182,23 @@ def create_booking(db: Database, cfg: BookingConfig, principal: Principal, room_
         _notify(conn, f"booking-created:{booking_id}", principal.id, "Booking confirmed",
                 f"You booked {_describe(row)}. Check in within the first {cfg.checkin_minutes} "
                 "minutes of the slot or it will be released.")
-        return public(row, cfg)
+        booking = public(row, cfg)
+        idempotency.record(conn, once, booking)
+        return booking
 
 
 def create_recurring(db: Database, cfg: BookingConfig, principal: Principal, room_id: int, start_text: str,
-                     slot_text: str, weeks: int, purpose: str | None, skip_conflicts: bool) -> dict[str, Any]:
+                     slot_text: str, weeks: int, purpose: str | None, skip_conflicts: bool,
+                     once: idempotency.IdempotentRequest | None = None) -> dict[str, Any]:
+    idempotency.answered(db, once)
     first = parse_date(start_text, "start_date")
     label = parse_slot(slot_text)
     if not 1 <= weeks <= cfg.max_weeks:
         raise ValidationFailed(f"weeks must be between 1 and {cfg.max_weeks}.", code="invalid_weeks",
                                details=[{"field": "weeks", "message": f"must be between 1 and {cfg.max_weeks}"}])
-    dates = [first + timedelta(weeks=k) for k in range(weeks)]
+    # The first date is checked before any date arithmetic: 9999-12-31 plus a week is no date.
     _check_bookable(cfg, first, label, "start_date")
+    dates = [first + timedelta(weeks=k) for k in range(weeks)]
     last_allowed = cfg.today() + timedelta(days=cfg.max_days_ahead)
     if dates[-1] > last_allowed:
         raise ValidationFailed(f"The last week ({dates[-1].isoformat()}) is more than {cfg.max_days_ahead} days "
@@ -196,6 +208,7 @@ def create_recurring(db: Database, cfg: BookingConfig, principal: Principal, roo
     series_id = uuid.uuid4().hex
     purpose = _clean_purpose(purpose)
     with db.connection() as conn:
+        idempotency.reserve(conn, once)
         release_due(conn, cfg)
         room = get_room_row(conn, room_id)
         _lock_user(conn, principal)
@@ -227,8 +240,10 @@ def create_recurring(db: Database, cfg: BookingConfig, principal: Principal, roo
                 f"You booked {room['name']} ({room['building']}) every week at {label}: "
                 f"{len(created)} dates from {rows[0]['booking_date']} to {rows[-1]['booking_date']}."
                 + (f" Skipped (already taken): {', '.join(clashes)}." if clashes else ""))
-        return {"series_id": series_id, "created": [public(r, cfg) for r in rows], "conflicts": clashes,
-                "skipped": clashes}
+        series = {"series_id": series_id, "created": [public(r, cfg) for r in rows], "conflicts": clashes,
+                  "skipped": clashes}
+        idempotency.record(conn, once, series)
+        return series
 
 
 def _check_limit_after(conn: Connection, cfg: BookingConfig, principal: Principal, added: int) -> None:
@@ -244,7 +259,7 @@ def _check_limit_after(conn: Connection, cfg: BookingConfig, principal: Principa
 def cancel_booking(db: Database, cfg: BookingConfig, principal: Principal, booking_id: int) -> dict[str, Any]:
     with db.connection() as conn:
         release_due(conn, cfg)
-        row = _get_row(conn, booking_id)
+        row = _get_row(conn, booking_id, lock=True)
         if not principal.is_privileged and row["user_id"] != principal.id:
             raise Forbidden("You may only cancel your own bookings.")
         if row["status"] != "active":
@@ -294,7 +309,7 @@ def cancel_series(db: Database, cfg: BookingConfig, principal: Principal, series
 def check_in(db: Database, cfg: BookingConfig, principal: Principal, booking_id: int) -> dict[str, Any]:
     with db.connection() as conn:
         release_due(conn, cfg)
-        row = _get_row(conn, booking_id)
+        row = _get_row(conn, booking_id, lock=True)
         if row["user_id"] != principal.id:
             raise Forbidden("Only the person who booked may check in.")
         if row["status"] == "released":

@@ -11,6 +11,8 @@ from werkzeug.security import safe_join
 
 from shared.errors import NotFound
 
+from .browser_headers import public_maintenance_url
+
 blueprint = Blueprint("pages", __name__)
 
 SOCKETIO_DIST = Path(__file__).resolve().parent.parent / "node_modules" / "socket.io-client" / "dist"
@@ -49,8 +51,5 @@ def asset(asset: str):
 
 @blueprint.get("/config.json")
 def browser_config():
-    """Where the browser reaches the maintenance service's Socket.IO (its own port, cross-origin).
-    PUBLIC_MAINTENANCE_URL overrides when the internal URL is not what a browser can reach."""
-    settings = current_app.config["SETTINGS"]
-    url = settings.env.str("PUBLIC_MAINTENANCE_URL") or settings.service_url("maintenance")
-    return jsonify({"socketio_url": url.rstrip("/")})
+    """Where the browser reaches the maintenance service's Socket.IO (its own port, cross-origin)."""
+    return jsonify({"socketio_url": public_maintenance_url(current_app.config["SETTINGS"])})

@@ -5,33 +5,40 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from shared.errors import Forbidden, NotFound
+from shared.errors import BadRequest, Forbidden, NotFound
+from shared.web import request_bytes
 
 from .auth_routes import principal_from_request
-from .routing import ROUTE_BY_PREFIX, edge_check
+from .routing import ROUTE_BY_PREFIX, ambiguous_path, edge_check
 from .upstream import call
 
 blueprint = Blueprint("proxy", __name__)
 
 FORWARD_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "Idempotency-Key")
-FORWARD_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Retry-After", "Location", "Allow")
+FORWARD_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Retry-After", "Location", "Allow",
+                            "Idempotent-Replayed")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-@blueprint.route("/api/<prefix>", methods=METHODS, defaults={"rest": ""})
-@blueprint.route("/api/<prefix>/<path:rest>", methods=METHODS)
+# merge_slashes=False: no redirect from "a//b" to "a/b"; ambiguous_path refuses it instead.
+@blueprint.route("/api/<prefix>", methods=METHODS, defaults={"rest": ""}, merge_slashes=False)
+@blueprint.route("/api/<prefix>/<path:rest>", methods=METHODS, merge_slashes=False)
 def proxy(prefix: str, rest: str):
     route = ROUTE_BY_PREFIX.get(prefix)
     if route is None:
         raise NotFound(f"No API at /api/{prefix}.")
     principal = principal_from_request()
+    if ambiguous_path(rest):
+        raise BadRequest("The path has an empty, \".\" or \"..\" segment; send the path it means.",
+                         code="ambiguous_path")
     # Flask decoded the path; encode it again so "#", "?" or spaces stay part of it upstream.
+    # Without dot segments, the HTTP client sends exactly this path: the one checked below.
     rest = "/" + quote(rest, safe="/:@!$&'()*+,;=-._~") if rest else ""
     reason = edge_check(prefix, request.method, rest, principal)
     if reason:
         raise Forbidden(reason)
     headers = {k: request.headers[k] for k in FORWARD_REQUEST_HEADERS if k in request.headers}
-    body = request.get_data() if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
+    body = request_bytes() if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
     upstream = call(route.service, request.method, f"{route.upstream_prefix}{rest}",
                     params=list(request.args.items(multi=True)), data=body, headers=headers,
                     service_auth=False, allow_redirects=False)

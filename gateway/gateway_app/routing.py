@@ -46,11 +46,17 @@ def _admin_or_self(principal: Principal, rest: str) -> bool:
     return principal.is_admin or rest.strip("/") == principal.id
 
 
+def _admin_or_own_sessions(principal: Principal, rest: str) -> bool:
+    return principal.is_admin or rest.strip("/").split("/")[0] == principal.id
+
+
 ALL = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 EDGE_RULES = (
     # Users: admins only, except that a user may read and edit their own record.
     EdgeRule("users", frozenset({"GET", "PUT"}), re.compile(r"^/[^/]+/?$"), _admin_or_self,
              "Only admins may manage other users."),
+    EdgeRule("users", frozenset({"POST"}), re.compile(r"^/[^/]+/sessions/revoke/?$"), _admin_or_own_sessions,
+             "Only admins may sign other users out."),
     EdgeRule("users", ALL, re.compile(r".*"), _admin, "Only admins may manage users."),
     # Tickets: only admins change status, category or department.
     EdgeRule("maintenance", frozenset({"PUT", "PATCH"}), re.compile(r"^/tickets/[^/]+/?$"), _admin,
@@ -58,8 +64,21 @@ EDGE_RULES = (
 )
 
 
+def ambiguous_path(rest: str) -> bool:
+    """True when the rest of the path (decoded, as Flask gives it) has a "." or ".."
+    segment or an empty one ("a//b"): an HTTP client, a proxy or the service could read
+    it as another path than the edge rules do, so such a path is refused, never resolved.
+    One trailing slash is no ambiguity."""
+    segments = rest.split("/")
+    if segments and segments[-1] == "":
+        segments.pop()
+    return any(segment in ("", ".", "..") for segment in segments)
+
+
 def edge_check(prefix: str, method: str, rest: str, principal: Principal) -> str | None:
-    """None when allowed at the edge, else the reason for a 403 (first matching rule wins)."""
+    """None when allowed at the edge, else the reason for a 403 (first matching rule wins).
+    HEAD is the GET of the same resource and is checked as one."""
+    method = "GET" if method == "HEAD" else method
     for rule in EDGE_RULES:
         if rule.prefix == prefix and method in rule.methods and rule.path.match(rest or "/"):
             return None if rule.allows(principal, rest) else rule.reason

@@ -406,8 +406,11 @@ def test_socket_delivers_own_tickets_to_users_and_all_to_admins(stack, tokens, c
 def test_frontend_page_and_client_library(stack):
     page = requests.get(f"{stack.url('maintenance')}/", timeout=10)
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
-    assert "ticket_updated" in page.text and "textContent" in page.text
-    assert "innerHTML" not in page.text and "cdn" not in page.text.lower()
+    assert "<script>" not in page.text and "cdn" not in page.text.lower()   # the script is a file (CSP)
+    script = requests.get(f"{stack.url('maintenance')}/websocket_frontend.js", timeout=10)
+    assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
+    assert "ticket_updated" in script.text and "textContent" in script.text
+    assert "innerHTML" not in script.text and "cdn" not in script.text.lower()
     vendor = requests.get(f"{stack.url('maintenance')}/vendor/socket.io.min.js", timeout=10)
     if vendor.status_code == 404:
         assert_envelope(vendor, 404)

@@ -16,7 +16,14 @@ import jwt
 import pytest
 
 from shared.config import REPO_ROOT
-from tests.harness import DEFAULT_USERS, TEST_SECRET, Stack, available_services
+from tests.harness import (
+    DEFAULT_USERS,
+    NEW_USER_PASSWORD,
+    TEST_SECRET,
+    Stack,
+    available_services,
+    wait_refused_everywhere,
+)
 
 pytestmark = pytest.mark.browser
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -86,8 +93,15 @@ class Session:
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.dialogs: list[str] = []
+        self.csp_violations: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on("dialog", self._dialog)
+        self.page.on("console", self._console)
+
+    def _console(self, message):
+        # Chromium reports what the Content-Security-Policy blocked as a console error.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def _dialog(self, dialog):
         self.dialogs.append(dialog.message)
@@ -97,7 +111,7 @@ class Session:
         page = self.page
         page.goto("/")
         page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(password)
+        page.get_by_label("Password", exact=True).fill(password)   # not "New password"
         page.get_by_role("button", name="Sign in").click()
         if expect_dashboard:
             page.wait_for_url("**/dashboard.html")
@@ -134,10 +148,20 @@ def people(browser, web_stack):
         session.close()
     for session in opened:
         assert not session.errors, f"JavaScript errors: {session.errors}"
+        assert not session.csp_violations, f"blocked by the Content-Security-Policy: {session.csp_violations}"
 
 
 def nav_labels(page: Page) -> list[str]:
     return [re.sub(r"\s*\d+$", "", t.strip()) for t in page.locator("#main-nav ul a").all_inner_texts()]
+
+
+def goto_and_leave(page: Page, path: str, leads_to) -> None:
+    """Open a page whose own script leaves it at once (to the sign-in page on a 401, to the
+    dashboard when signed in). goto() waits for "load" by default, and a redirect that
+    wins the race aborts that wait (net::ERR_ABORTED); so wait only for the answer to
+    arrive ("commit"), then for the page the script leads to."""
+    page.goto(path, wait_until="commit")
+    page.wait_for_url(leads_to)
 
 
 def days_ahead(n: int) -> str:
@@ -165,8 +189,7 @@ def test_each_default_user_signs_in_and_sees_their_navigation(people, role):
         expect(page.locator("#health-card")).to_be_hidden()
     me.shot(f"dashboard-{role}")
     # A signed-in visit to / goes straight to the dashboard.
-    page.goto("/")
-    page.wait_for_url("**/dashboard.html")
+    goto_and_leave(page, "/", "**/dashboard.html")
 
 
 def test_wrong_password_shows_an_error(people):
@@ -216,8 +239,7 @@ def test_expired_token_lands_on_login(people, web_stack):
                        TEST_SECRET, algorithm="HS256")
     page.goto("/")
     page.evaluate("t => localStorage.setItem('token', t)", token)
-    page.goto("/maintenance.html")
-    page.wait_for_url(re.compile(r"/\?reason=expired"))
+    goto_and_leave(page, "/maintenance.html", re.compile(r"/\?reason=expired"))
     expect(page.locator("#login-notice")).to_contain_text("session has ended")
     expect(page.get_by_label("Email")).to_be_visible()
     assert me.token() is None
@@ -227,9 +249,10 @@ def test_revoked_token_and_logout_land_on_login(people, web_stack):
     me = people()
     page = me.login_as("faculty")
     token = me.token()
+    user_id = jwt.decode(token, options={"verify_signature": False})["sub"]
     assert web_stack.api("POST", "/auth/logout", token).status_code == 200   # revoked elsewhere
-    page.goto("/booking.html")
-    page.wait_for_url(re.compile(r"/\?reason=expired"))
+    wait_refused_everywhere(web_stack, token, user_id)    # in force at every worker (within a second)
+    goto_and_leave(page, "/booking.html", re.compile(r"/\?reason=expired"))
     assert me.token() is None
 
     page = me.login_as("faculty")
@@ -238,7 +261,8 @@ def test_revoked_token_and_logout_land_on_login(people, web_stack):
     page.wait_for_url(re.compile(r"/\?reason=signedout"))
     expect(page.locator("#login-notice")).to_contain_text("signed out")
     assert me.token() is None
-    assert web_stack.api("GET", "/auth/me", token).status_code == 401   # the server revoked it
+    wait_refused_everywhere(web_stack, token, user_id)    # the server revoked it
+    assert web_stack.api("GET", "/auth/me", token).status_code == 401
 
 
 # ---------------------------------------------------------------------------- booking
@@ -287,6 +311,48 @@ def test_student_books_a_slot_and_a_second_booking_of_it_shows_the_clash(people)
     page.goto("/booking.html")
     page.locator("#my-bookings .cancel-booking").first.click()
     expect(page.locator("#my-bookings")).to_contain_text("No upcoming bookings")
+
+
+def test_booking_again_after_a_lost_answer_books_once(people, web_stack):
+    """The first POST reaches the booking service but its answer is lost (the page sees a
+    network error); pressing Book again sends the same Idempotency-Key and shows the
+    booking made the first time: one booking, never two. The next create has a new key."""
+    needs("booking")
+    day, slot, other = days_ahead(5), "03:00 PM - 04:00 PM", "04:00 PM - 05:00 PM"
+    me = people()
+    page = me.login_as("faculty")
+    keys: list[str | None] = []
+
+    def lose_the_first_answer(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()     # the service books ...
+            route.abort()     # ... and the answer never reaches the page
+        else:
+            route.continue_()
+
+    page.route("**/api/booking/bookings", lose_the_first_answer)
+    page.goto("/booking.html")
+    page.locator("#room").select_option("4")
+    page.locator("#date").fill(day)
+    page.locator("#date").dispatch_event("change")
+    page.locator(f'.slot[data-slot="{slot}"]').click()
+    page.locator("#book-button").click()
+    expect(page.locator("#book-message")).to_contain_text("cannot be reached")
+    page.locator("#book-button").click()
+    expect(page.locator("#book-message")).to_contain_text("Booked")
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+    mine = web_stack.api("GET", "/api/booking/bookings", me.token(),
+                         params={"room_id": 4, "date_from": day, "date_to": day, "status": "active"}).json()
+    assert [b["time_slot"] for b in mine] == [slot]
+
+    page.locator(f'.slot[data-slot="{other}"]').click()
+    page.locator("#book-button").click()
+    expect(page.locator("#book-message")).to_contain_text(other)
+    assert len(keys) == 3 and keys[2] and keys[2] != keys[0], keys
 
 
 # ---------------------------------------------------------------------------- GPA
@@ -414,7 +480,7 @@ def test_user_text_is_shown_as_text_never_as_html(people, web_stack):
 
     admin = people()
     admin_page = admin.login_as("admin")
-    made = web_stack.api("POST", "/api/users", admin_token, json={"name": evil, "role": "student", "password": "password123",
+    made = web_stack.api("POST", "/api/users", admin_token, json={"name": evil, "role": "student", "password": NEW_USER_PASSWORD,
                                                                    "email": f"xss-{uuid.uuid4().hex[:6]}@example.com"})
     assert made.status_code == 201, made.text
     admin_page.goto("/maintenance.html")
@@ -436,7 +502,7 @@ def test_admin_creates_a_user_who_can_then_sign_in(people):
     email = f"new-{uuid.uuid4().hex[:8]}@example.com"
     page.get_by_label("Name").fill("Nadia New")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Initial password").fill("password123")
+    page.get_by_label("Initial password").fill(NEW_USER_PASSWORD)
     page.get_by_label("Role").select_option("faculty")
     page.get_by_role("button", name="Create user").click()
     expect(page.locator("#users-message")).to_contain_text(f"Created Nadia New ({email}) as faculty")
@@ -445,7 +511,7 @@ def test_admin_creates_a_user_who_can_then_sign_in(people):
     admin.shot("users")
 
     newcomer = people()
-    new_page = newcomer.login(email, "password123")
+    new_page = newcomer.login(email, NEW_USER_PASSWORD)
     assert nav_labels(new_page) == NAV_FOR["faculty"]
 
     # Edit name and role.
@@ -559,3 +625,33 @@ def test_socketio_client_is_served_from_node_modules_not_a_cdn(web_stack):
         assert not re.search(r"""src=["']https?://""", html.read_text()), f"{html.name} loads a script from elsewhere"
     for js in (REPO_ROOT / "gateway" / "static" / "js").glob("*.js"):
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", js.read_text()), f"{js.name} writes HTML"
+
+
+# ---------------------------------------------------------------------------- content security policy
+# The `people` fixture fails any browser test whose pages the policy blocked something on.
+def test_pages_run_under_a_strict_content_security_policy(people):
+    me = people()
+    page = me.login_as("admin")
+    policy = page.goto("/dashboard.html").headers["content-security-policy"]
+    assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy, policy
+    # An injected inline script is refused (and reported), so the policy is in force.
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        ran = page.evaluate("""() => { const s = document.createElement('script');
+            s.textContent = 'window.__inlineRan = true'; document.body.append(s); return window.__inlineRan === true; }""")
+    assert ran is False
+    me.csp_violations.clear()
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info")).to_be_visible()
+
+
+def test_live_board_on_the_maintenance_port_runs_under_a_strict_policy(people, web_stack):
+    needs("maintenance")
+    me = people()
+    me.login_as("student")
+    token, page = me.token(), me.page
+    policy = page.goto(web_stack.url("maintenance") + "/").headers["content-security-policy"]
+    assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy, policy
+    page.locator("#token").fill(token)
+    page.locator("#connect").click()
+    expect(page.locator("#who")).to_contain_text("(student)")
+    expect(page.locator("#status")).to_have_text("live")

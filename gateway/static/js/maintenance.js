@@ -1,4 +1,4 @@
-import {api, el, errorText, fill, formatDateTime, pill, showMessage} from './api.js';
+import {api, creator, el, errorText, fill, formatDateTime, pill, showMessage} from './api.js';
 import {refreshBadge, renderNav} from './nav.js';
 import {connectTickets} from './realtime.js';
 
@@ -47,6 +47,7 @@ function showCreated(ticket) {
   const notes = [];
   if (ticket.needs_review) notes.push(el('p', {class: 'alert alert-info'}, 'The category is uncertain; staff will review it.'));
   if (ticket.possible_duplicate_of) notes.push(el('p', {class: 'alert alert-info'}, `This may be the same problem as ticket #${ticket.possible_duplicate_of}.`));
+  else if (ticket.similar_report_exists) notes.push(el('p', {class: 'alert alert-info'}, 'A similar report already exists; staff will link them.'));
   fill(document.getElementById('ticket-result-body'),
     el('p', {}, el('strong', {class: 'ticket-title'}, `#${ticket.id} ${ticket.title}`), ' ', pill(ticket.status, label(ticket.status))),
     details(ticket), notes);
@@ -89,7 +90,7 @@ function adminControls(ticket) {
     el('div', {class: 'field'}, el('label', {for: `category-${id}`}, 'Category'), category),
     el('div', {class: 'field'}, el('label', {for: `department-${id}`}, 'Department'), department),
     el('div', {class: 'field'}, el('label', {for: `comment-${id}`}, 'Comment'), comment),
-    el('div', {class: 'field', style: 'flex: 0 0 auto'}, el('button', {type: 'submit', class: 'btn btn-small save-ticket'}, 'Update')),
+    el('div', {class: 'field fixed'}, el('button', {type: 'submit', class: 'btn btn-small save-ticket'}, 'Update')),
     error);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -162,6 +163,7 @@ async function loadChoices() {
 }
 
 const form = document.getElementById('ticket-form');
+const createTicket = creator();   // a retry after a lost answer files one ticket, not two
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const errorBox = document.getElementById('ticket-error');
@@ -172,7 +174,7 @@ form.addEventListener('submit', async (event) => {
   const button = document.getElementById('submit-ticket');
   button.disabled = true;
   try {
-    const ticket = await api(`${BASE}/tickets`, {method: 'POST', body});
+    const ticket = await createTicket(`${BASE}/tickets`, body);
     form.reset();
     showCreated(ticket);
     upsert(ticket);

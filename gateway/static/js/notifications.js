@@ -1,4 +1,4 @@
-import {api, el, errorText, fill, formatDateTime, pill, showMessage} from './api.js';
+import {api, creator, el, errorText, fill, formatDateTime, pill, showMessage} from './api.js';
 import {refreshBadge, renderNav} from './nav.js';
 
 const me = await renderNav('notifications');
@@ -37,7 +37,7 @@ function item(n) {
     el('div', {class: 'item-main'},
       el('div', {class: 'item-title'}, n.read ? null : el('span', {class: 'pill pill-unread'}, 'Unread'), n.read ? null : ' ',
         el('span', {class: 'notification-title'}, n.title)),
-      el('p', {class: 'notification-body', style: 'margin: .25rem 0'}, n.body),
+      el('p', {class: 'notification-body'}, n.body),
       el('div', {class: 'small muted'}, pill(n.type), ' ', formatDateTime(n.created_at))),
     actions);
 }
@@ -78,6 +78,7 @@ if (me.role === 'admin') {
       }
     }
   });
+  const sendNotification = creator();   // sending again after a lost answer sends once
   document.getElementById('send-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const out = document.getElementById('send-message');
@@ -88,7 +89,7 @@ if (me.role === 'admin') {
     else if (audience.value === 'role') body.role = document.getElementById('send-role').value;
     else body.user_id = userSelect.value;
     try {
-      await api(BASE, {method: 'POST', body});
+      await sendNotification(BASE, body);
       event.target.reset();
       audience.dispatchEvent(new Event('change'));
       showMessage(out, 'Sent.', 'success');
