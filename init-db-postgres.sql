@@ -5,19 +5,20 @@
 
 -- ===================================================================== gateway
 -- gateway: only what the gateway itself needs. No users, no passwords (DESIGN decision 1).
-CREATE TABLE IF NOT EXISTS revoked_tokens (
-    jti TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL,
-    expires_at BIGINT NOT NULL,           -- unix seconds; the row may go once the token is dead anyway
-    revoked_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS idx_revoked_tokens_expiry ON revoked_tokens (expires_at);
+-- (Ended sessions are user-management's session_revocations: one record for every service.)
 
-CREATE TABLE IF NOT EXISTS login_failures (
-    email_key TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL DEFAULT 0,
-    window_start BIGINT NOT NULL,
-    locked_until BIGINT
+-- Failed sign-ins (store.py LoginThrottle), per (account, client address) and per address
+-- (email_key ''). email_key is shared.accounts.normalize_email(email).
+DROP TABLE IF EXISTS login_failures;      -- its predecessor, keyed on the email alone
+CREATE TABLE IF NOT EXISTS login_throttle (
+    email_key TEXT NOT NULL,
+    address TEXT NOT NULL,
+    failures INTEGER NOT NULL,            -- wrong passwords (attempts let through) in the current run
+    refused INTEGER NOT NULL,             -- attempts refused with 429 while waiting
+    last_attempt_ms BIGINT NOT NULL,      -- unix milliseconds of the last attempt let through
+    delay_ms BIGINT NOT NULL,             -- how long the next attempt must wait after it
+    window_start_ms BIGINT NOT NULL,      -- unix milliseconds: when this run of failures began
+    PRIMARY KEY (email_key, address)
 );
 
 -- ===================================================================== user-management
@@ -25,15 +26,31 @@ CREATE TABLE IF NOT EXISTS login_failures (
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL,
-    email_key TEXT NOT NULL UNIQUE,          -- lower-cased email: uniqueness ignores case
+    email_key TEXT NOT NULL UNIQUE,          -- shared.accounts.normalize_email(email): one account per address
     name TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('admin', 'faculty', 'student')),
     password_hash TEXT NOT NULL,
+    must_change_password BOOLEAN NOT NULL DEFAULT FALSE,  -- a one-time password: no sign-in until changed
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idx_users_role ON users (role);
 CREATE INDEX IF NOT EXISTS idx_users_created ON users (created_at, id);
+
+-- Ended sessions (shared/revocation.py): a logged-out token (jti), or every token of a user
+-- issued before not_before (role change, deletion, password change, sign out everywhere).
+-- Every service reads this table in id order; rows go once expires_at has passed.
+CREATE TABLE IF NOT EXISTS session_revocations (
+    id BIGSERIAL PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    jti TEXT,
+    not_before DOUBLE PRECISION,           -- unix seconds, millisecond precision
+    expires_at BIGINT NOT NULL,            -- unix seconds
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    CHECK ((jti IS NULL) <> (not_before IS NULL))
+);
+CREATE INDEX IF NOT EXISTS idx_session_revocations_expiry ON session_revocations (expires_at);
 
 CREATE TABLE IF NOT EXISTS user_outbox (
     id BIGSERIAL PRIMARY KEY,
@@ -44,7 +61,8 @@ CREATE TABLE IF NOT EXISTS user_outbox (
     next_attempt_at TEXT NOT NULL,
     claimed_until TEXT,
     delivered_at TEXT,
-    last_error TEXT
+    last_error TEXT,
+    dead_at TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_user_outbox_pending ON user_outbox (delivered_at, next_attempt_at);
 
@@ -99,9 +117,22 @@ CREATE TABLE IF NOT EXISTS booking_outbox (
     next_attempt_at TEXT NOT NULL,
     claimed_until TEXT,
     delivered_at TEXT,
-    last_error TEXT
+    last_error TEXT,
+    dead_at TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_booking_outbox_pending ON booking_outbox (delivered_at, next_attempt_at);
+
+CREATE TABLE IF NOT EXISTS booking_idempotency (
+    caller_id TEXT NOT NULL,                 -- the token's sub: keys are per caller
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,              -- sha256 of the route and the canonical JSON body
+    status INTEGER,                          -- the answer, written in the create's transaction
+    response TEXT,                           -- its JSON body
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,                -- 24 h on; then the key may be used afresh
+    PRIMARY KEY (caller_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS idx_booking_idempotency_expiry ON booking_idempotency (caller_id, expires_at);
 
 -- ===================================================================== notification
 -- notification: one row per notice; read and hidden state per recipient in their own tables.
@@ -115,7 +146,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     type TEXT NOT NULL,
     sender_id TEXT NOT NULL,
     sender_role TEXT NOT NULL,
-    idempotency_key TEXT UNIQUE,                    -- the same key twice is one notification
+    idempotency_key TEXT,                           -- the sender's Idempotency-Key, if any; the answer
+                                                    -- per (sender, key) is in notification_idempotency
     created_at TEXT NOT NULL,
     deleted_at TEXT,                                -- deleted for everyone (DELETE with scope=all)
     CHECK ((CASE WHEN user_id IS NOT NULL THEN 1 ELSE 0 END)
@@ -143,6 +175,18 @@ CREATE TABLE IF NOT EXISTS notification_hidden (
     PRIMARY KEY (notification_id, user_id)
 );
 CREATE INDEX IF NOT EXISTS idx_notification_hidden_user ON notification_hidden (user_id);
+
+CREATE TABLE IF NOT EXISTS notification_idempotency (
+    caller_id TEXT NOT NULL,                 -- the token's sub: keys are per caller
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,              -- sha256 of the route and the canonical JSON body
+    status INTEGER,                          -- the answer, written in the create's transaction
+    response TEXT,                           -- its JSON body
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,                -- 24 h on; then the key may be used afresh
+    PRIMARY KEY (caller_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS idx_notification_idempotency_expiry ON notification_idempotency (caller_id, expires_at);
 
 -- ===================================================================== maintenance
 -- maintenance: tickets and their audit trail (every change is a row in ticket_events).
@@ -200,6 +244,19 @@ CREATE TABLE IF NOT EXISTS ticket_outbox (
     next_attempt_at TEXT NOT NULL,
     claimed_until TEXT,
     delivered_at TEXT,
-    last_error TEXT
+    last_error TEXT,
+    dead_at TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_ticket_outbox_pending ON ticket_outbox (delivered_at, next_attempt_at);
+
+CREATE TABLE IF NOT EXISTS ticket_idempotency (
+    caller_id TEXT NOT NULL,                 -- the token's sub: keys are per caller
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,              -- sha256 of the route and the canonical JSON body
+    status INTEGER,                          -- the answer, written in the create's transaction
+    response TEXT,                           -- its JSON body
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,                -- 24 h on; then the key may be used afresh
+    PRIMARY KEY (caller_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS idx_ticket_idempotency_expiry ON ticket_idempotency (caller_id, expires_at);

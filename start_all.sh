@@ -11,7 +11,15 @@ bash stop_all.sh --quiet
 export PYTHONPATH="$ROOT" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 RUN_DIR="$ROOT/run"
 mkdir -p "$RUN_DIR"
-LOG_DIR="$(.venv/bin/python -c 'from shared.config import get_settings; print(get_settings().log_dir)')"
+# Reading the settings once before any service starts also makes the checkout's JWT
+# secret when JWT_SECRET_KEY is unset (outside production): a random one, kept in
+# run/jwt_secret (git-ignored) and read by every service, never a constant from the repo.
+read -r LOG_DIR FLASK_ENV_NOW SECRET_SOURCE < <(.venv/bin/python -c '
+import os
+from shared.config import LOCAL_JWT_SECRET_FILE, get_settings
+s = get_settings()
+own = s.jwt_secret_key == os.environ.get("JWT_SECRET_KEY")
+print(s.log_dir, s.flask_env, "JWT_SECRET_KEY" if own else os.environ.get("JWT_SECRET_FILE", LOCAL_JWT_SECRET_FILE))')
 
 mapfile -t SERVICES < <(.venv/bin/python -m shared.serve list)
 for line in "${SERVICES[@]}"; do
@@ -39,15 +47,21 @@ for line in "${SERVICES[@]}"; do
 done
 
 GATEWAY_PORT="$(.venv/bin/python -c 'from shared.config import get_settings; print(get_settings().service_port("gateway"))')"
+if [[ $FLASK_ENV_NOW == production ]]; then
+  LOGINS="no default accounts in production: the first admin is ADMIN_EMAIL, or see $LOG_DIR/usermgmt.log"
+else
+  LOGINS="admin@example.com / admin123
+                  faculty@example.com / faculty123
+                  student@example.com / student123"
+fi
 cat <<INFO
 
 Campus Services Hub is running.
   Web app:        http://localhost:$GATEWAY_PORT
   API docs:       http://localhost:$GATEWAY_PORT/docs
   Service health: http://localhost:$GATEWAY_PORT/health/services
-  Logins:         admin@example.com / admin123
-                  faculty@example.com / faculty123
-                  student@example.com / student123
+  Logins:         $LOGINS
+  JWT secret:     $SECRET_SOURCE
   Logs:           $LOG_DIR/{gateway,usermgmt,booking,gpa,notification,maintenance}.log
   Stop:           bash stop_all.sh
 INFO

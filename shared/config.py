@@ -7,6 +7,7 @@ services: folder, entry point, port, log name and how to reach each one.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_JWT_SECRET = "your-secret-key-change-in-production"
-DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789"
+# Outside production, without JWT_SECRET_KEY: a random secret made once per checkout and
+# kept here (git-ignored), so every service of the checkout signs and checks with it.
+LOCAL_JWT_SECRET_FILE = REPO_ROOT / "run" / "jwt_secret"
 
 
 class ConfigError(RuntimeError):
@@ -124,7 +127,7 @@ class Env:
 class Settings:
     flask_env: str = "development"
     flask_debug: bool = False
-    jwt_secret_key: str = DEV_JWT_SECRET
+    jwt_secret_key: str = field(default="", repr=False)
     jwt_expiry_hours: int = 24
     service_token_seconds: int = 300
     database_type: str = "sqlite"
@@ -194,6 +197,31 @@ def load_dotenv_file(path: Path | None = None) -> None:
         load_dotenv(target, override=False)
 
 
+def local_jwt_secret(path: Path | None = None) -> str:
+    """The checkout's own development secret: read from JWT_SECRET_FILE (default
+    run/jwt_secret), made on first use. Several services may start at once: the file
+    is created complete under a temporary name and linked into place, so every one of
+    them reads the same secret."""
+    target = Path(path or LOCAL_JWT_SECRET_FILE)
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(temporary, target)          # fails if another process made it first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    secret = target.read_text().strip()
+    if len(secret) < 32:
+        raise ConfigError(f"{target} holds no usable secret; delete it to have a new one made "
+                          "(or set JWT_SECRET_KEY)")
+    return secret
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from the environment; raise ConfigError naming any bad variable."""
     if environ is None:
@@ -215,6 +243,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "JWT_SECRET_KEY must be set to a private value of at least 16 characters when "
             "FLASK_ENV=production (generate one: python -c 'import secrets; print(secrets.token_hex(32))')"
         )
+    if not secret or secret == EXAMPLE_JWT_SECRET:
+        # Never a constant from the repository: anyone could mint tokens for every laptop.
+        secret = local_jwt_secret(Path(env.str("JWT_SECRET_FILE", str(LOCAL_JWT_SECRET_FILE))))
     pool_min = env.int("DB_POOL_MIN", 2, minimum=1)
     pool_max = env.int("DB_POOL_MAX", 20, minimum=1)
     if pool_max < pool_min:
@@ -223,7 +254,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(
         flask_env=flask_env,
         flask_debug=env.bool("FLASK_DEBUG", False),
-        jwt_secret_key=secret or DEV_JWT_SECRET,
+        jwt_secret_key=secret,
         jwt_expiry_hours=env.int("JWT_EXPIRY_HOURS", 24, minimum=1),
         service_token_seconds=env.int("SERVICE_TOKEN_SECONDS", 300, minimum=10),
         database_type=database_type,

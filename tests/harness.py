@@ -306,3 +306,83 @@ def redis_env() -> dict[str, str]:
     if not redis_available():
         return {}
     return {"REDIS_URL": TEST_REDIS_URL, "MAINTENANCE_SOCKETIO_CHANNEL": f"test-{uuid.uuid4().hex}"}
+
+
+class SlowClients:
+    """`count` connections that send a request head a little at a time and never finish it
+    (the "slowloris" pattern): each sends a request line at once, then one more header line
+    every `interval` seconds from a single thread, until stop(). A server that gives each
+    connection a thread before its head is complete runs out of threads; one that reads heads
+    without a thread only keeps a socket open (or closes it after its header timeout).
+    Counts the connections the server closed (`closed_by_server`)."""
+
+    def __init__(self, port: int, count: int, interval: float = 1.0, host: str = "127.0.0.1",
+                 path: str = "/health"):
+        self.address = (host, port)
+        self.count = count
+        self.interval = interval
+        self.path = path
+        self.sockets: list[socket.socket] = []
+        self.closed_by_server = 0
+        self.reopened = 0
+        self._stop = None
+        self._thread = None
+
+    def _open(self) -> socket.socket | None:
+        try:
+            sock = socket.create_connection(self.address, timeout=5)
+            sock.sendall(f"GET {self.path} HTTP/1.1\r\nHost: slow.example\r\n".encode())
+            sock.setblocking(False)
+            return sock
+        except OSError:
+            return None
+
+    def start(self) -> "SlowClients":
+        import threading
+
+        self._stop = threading.Event()
+        for _ in range(self.count):
+            sock = self._open()
+            if sock is not None:
+                self.sockets.append(sock)
+        self._thread = threading.Thread(target=self._trickle, name="slow-clients", daemon=True)
+        self._thread.start()
+        return self
+
+    def _trickle(self) -> None:
+        line = 0
+        while not self._stop.wait(self.interval):
+            line += 1
+            for index, sock in enumerate(self.sockets):
+                try:
+                    sock.send(f"X-Slow-{line}: {'x' * 8}\r\n".encode())
+                    continue
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    self.closed_by_server += 1
+                    sock.close()
+                # The server closed it (a header timeout): open another, keep the count up.
+                fresh = self._open()
+                if fresh is not None:
+                    self.reopened += 1
+                    self.sockets[index] = fresh
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for s in self.sockets if s.fileno() != -1)
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        for sock in self.sockets:
+            sock.close()
+        self.sockets = []
+
+    def __enter__(self) -> "SlowClients":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

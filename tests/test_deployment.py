@@ -37,7 +37,7 @@ def test_init_sql_applies_twice_and_creates_every_table(pg_databases):
         tables = {row[0] for row in cur.fetchall()}
     conn.close()
     _pg_admin_connect().close()
-    expected = {"users", "user_outbox", "revoked_tokens", "login_failures"}
+    expected = {"users", "user_outbox", "session_revocations", "login_throttle"}
     for service, wanted in (("booking", {"rooms", "bookings", "booking_outbox"}),
                             ("notification", {"notifications"}),
                             ("maintenance", {"tickets", "ticket_events", "ticket_outbox"})):

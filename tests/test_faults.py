@@ -89,7 +89,7 @@ def test_sigterm_lets_accepted_requests_finish(make_stack):
     """Logins cost a password hash (tens of ms) in user-management, so several are in flight
     when it gets SIGTERM; those must complete, later ones get a clean 503 from the gateway."""
     stack = make_stack("sqlite", extra_env={"USER_MGMT_WORKERS": "1", "USER_MGMT_THREADS": "8",
-                                            "LOGIN_MAX_FAILURES": "100000"})
+                                            "LOGIN_MAX_FAILURES": "100000", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"})
     stack.start(["gateway", "user-management"])
     body = {"email": "student@example.com", "password": "student123"}
     results, lock, stop = [], threading.Lock(), threading.Event()

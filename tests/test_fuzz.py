@@ -23,7 +23,8 @@ def run_schemathesis(schema_url: str, base_url: str, token: str, extra: list[str
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fuzz_stack(make_stack, request):
     # PostgreSQL too: it refuses values (a huge integer, a NUL byte) that SQLite stores.
-    stack = make_stack(request.param, extra_env={"LOGIN_MAX_FAILURES": "100000"})
+    stack = make_stack(request.param, extra_env={"LOGIN_MAX_FAILURES": "100000",
+                                                        "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"})
     stack.start(["gateway", "user-management", "booking", "gpa-calculator", "notification"])
     return stack
 

@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from tests.harness import assert_envelope, wait_until
+from tests.harness import NEW_USER_PASSWORD, assert_envelope, wait_until
 
 USERS_ROUTES = [
     ("GET", "/api/users"),
@@ -26,7 +26,7 @@ def other_user(stack):
 @pytest.mark.parametrize("method, path", USERS_ROUTES)
 @pytest.mark.parametrize("role", ["faculty", "student"])
 def test_users_api_is_admin_only(stack, tokens, other_user, role, method, path):
-    body = {"name": "X Y", "email": f"x{uuid.uuid4().hex[:6]}@example.com", "password": "password123"}
+    body = {"name": "X Y", "email": f"x{uuid.uuid4().hex[:6]}@example.com", "password": NEW_USER_PASSWORD}
     response = stack.api(method, path.format(other=other_user["id"]), tokens[role], json=body)
     assert_envelope(response, 403, "forbidden")
 

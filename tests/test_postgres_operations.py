@@ -123,7 +123,7 @@ def test_sqlite_data_migrates_to_postgresql_and_the_services_find_it(make_stack,
     pg = Stack(tmp_path / "pg-after-migration", "postgresql", database)
     try:
         pg.start(names)
-        token = pg.login(user["email"], "password123")
+        token = pg.login(user["email"], user["password"])
         bookings = pg.api("GET", "/api/booking/bookings", token).json()
         assert [b["purpose"] for b in bookings] == ["Office hours"]
         feed = pg.api("GET", "/api/notifications?per_page=100", token).json()["notifications"]

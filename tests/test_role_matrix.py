@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.harness import assert_envelope
+from tests.harness import NEW_USER_PASSWORD, assert_envelope
 
 ROLES = ("admin", "faculty", "student")
 ADMIN_ONLY = {"admin": "allow", "faculty": "deny", "student": "deny"}
@@ -66,7 +66,7 @@ def body_for(kind, other_id):
     day = (dt.date.today() + dt.timedelta(days=50 + n // 10)).isoformat()
     return {
         None: None,
-        "new_user": {"name": "Matrix User", "email": f"m{uuid.uuid4().hex[:10]}@example.com", "password": "password123"},
+        "new_user": {"name": "Matrix User", "email": f"m{uuid.uuid4().hex[:10]}@example.com", "password": NEW_USER_PASSWORD},
         "rename": {"name": "Renamed By Matrix"},
         "booking": {"room_id": 5, "date": day, "time_slot": SLOTS[n % 10]},
         "gpa": {"courses": [{"grade": "A", "credits": 3}]},

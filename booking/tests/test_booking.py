@@ -392,7 +392,7 @@ def test_check_in_window_and_release_of_no_shows(make_stack, backend):
     date = utc_today() + timedelta(days=2)
     ten_oh_five = datetime.combine(date, datetime.min.time()).replace(hour=10, minute=5)
     stack = make_stack(backend, extra_env={"BOOKING_CLOCK_OFFSET_MINUTES": str(_offset_to(ten_oh_five))})
-    stack.start(["booking"])
+    stack.start(["user-management", "booking"])
     alice, bob = _token("student", "alice-1", "Alice"), _token("faculty", "bob-1", "Bob")
     d = date.isoformat()
 
@@ -476,7 +476,7 @@ class _FakeNotifications:
 
 def test_booking_events_reach_the_notification_outbox_even_if_it_was_down(make_stack, backend):
     stack = make_stack(backend)
-    stack.start(["booking"])
+    stack.start(["user-management", "booking"])
     owner, admin = _token("student", "owner-7", "Olive"), _token("admin", "admin-7", "Ada")
     # The notification service is down: booking still works.
     made = book(stack, owner, 1, day(3), service="booking")

@@ -24,8 +24,11 @@ def _login_throttle(db: Database, settings: Settings) -> LoginThrottle:
     window = env.int("LOGIN_WINDOW_SECONDS", 900, minimum=1)
     lockout = env.int("LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
     max_lockout = env.int("LOGIN_MAX_LOCKOUT_SECONDS", 900, minimum=lockout)
-    return LoginThrottle(db, Limit(env.int("LOGIN_MAX_FAILURES", 5, minimum=1), lockout, max_lockout, window),
-                         Limit(env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50, minimum=1), lockout, max_lockout, window))
+    # One account from one address: afresh only after a quiet spell (a guesser stays slow).
+    # One address across all accounts: afresh a fixed window after its first failure.
+    return LoginThrottle(db, Limit(env.int("LOGIN_MAX_FAILURES", 5, minimum=1), lockout, max_lockout, quiet=window),
+                         Limit(env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50, minimum=1), lockout, max_lockout,
+                               window=window))
 
 
 def create_app(settings: Settings | None = None):

@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import authenticate, issue_service_token, issue_token
 from shared.errors import Forbidden, TooManyRequests, Unauthorized
+from shared.revocation import session_revocations
 from shared.web import json_body
 
+from .client_address import client_address
 from .upstream import call, json_or_error
 
 blueprint = Blueprint("auth", __name__)
@@ -22,11 +24,19 @@ class LoginBody(BaseModel):
 
 
 class RegisterBody(BaseModel):
+    """The shape only: user-management owns the rules for emails and passwords."""
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=8, max_length=128)
+    password: str = Field(max_length=128)
     role: Optional[str] = None
+
+
+class PasswordChangeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=1, max_length=254)
+    current_password: str = Field(min_length=1, max_length=128)
+    password: str = Field(max_length=128)
 
 
 def _service_headers() -> dict[str, str]:
@@ -43,30 +53,59 @@ def _token_response(user: dict, status: int = 200):
 
 
 def principal_from_request():
-    return authenticate(current_app.config["SETTINGS"], request.headers.get("Authorization"),
-                        current_app.config["IS_REVOKED"])
+    return authenticate(current_app.config["SETTINGS"], request.headers.get("Authorization"))
+
+
+def _client_address() -> str:
+    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                          current_app.config["TRUSTED_PROXIES"])
+
+
+def _checked_password(email: str, path: str, body: dict) -> dict:
+    """Ask user-management to check a password, counted by the login throttle: the
+    attempt is reserved first, a right password gives the reservation back."""
+    throttle = current_app.extensions["throttle"]
+    address = _client_address()
+    wait = throttle.reserve(email, address)
+    if wait:
+        raise TooManyRequests(f"Too many failed sign-ins for this account from your address; try again in "
+                              f"{wait} seconds.", code="login_throttled", headers={"Retry-After": str(wait)})
+    try:
+        response = call("user-management", "POST", path, json=body, headers=_service_headers())
+    except Exception:
+        throttle.not_checked(email, address)
+        raise
+    if response.status_code == 401:
+        raise Unauthorized("Invalid email or password.", code="invalid_credentials")
+    if response.status_code >= 500 or response.status_code in (400, 429):
+        throttle.not_checked(email, address)
+    else:   # 2xx, or 403 password_change_required: the password was right
+        throttle.succeeded(email, address)
+    return json_or_error(response)
 
 
 @blueprint.post("/auth/login")
 def login():
     body = json_body(LoginBody)
-    throttle = current_app.extensions["throttle"]
-    wait = throttle.retry_after(body.email)
-    if wait:
-        raise TooManyRequests(f"Too many failed logins for this account; try again in {wait} seconds.",
-                              code="login_throttled", headers={"Retry-After": str(wait)})
-    response = call("user-management", "POST", "/internal/verify-credentials",
-                    json={"email": body.email, "password": body.password}, headers=_service_headers())
-    if response.status_code == 401:
-        throttle.record_failure(body.email)
-        raise Unauthorized("Invalid email or password.", code="invalid_credentials")
-    user = json_or_error(response)
-    throttle.reset(body.email)
+    user = _checked_password(body.email, "/internal/verify-credentials",
+                             {"email": body.email, "password": body.password})
+    return _token_response(user)
+
+
+@blueprint.post("/auth/change-password")
+def change_password():
+    """Replace a password without a token, proving the current one: how an account whose
+    password was for one sign-in only (the first admin's) continues. Answers like login."""
+    body = json_body(PasswordChangeBody)
+    user = _checked_password(body.email, "/internal/change-password", body.model_dump())
     return _token_response(user)
 
 
 @blueprint.post("/auth/register")
 def register():
+    if not current_app.config["REGISTRATION_ENABLED"]:
+        raise Forbidden("Self-registration is turned off here; ask an administrator for an account.",
+                        code="registration_disabled")
     body = json_body(RegisterBody)
     if body.role not in (None, "student"):
         raise Forbidden("New accounts are students; an admin can change the role later.", code="role_not_allowed")
@@ -89,5 +128,10 @@ def me():
 @blueprint.post("/auth/logout")
 def logout():
     principal = principal_from_request()
-    current_app.extensions["tokens"].revoke(principal.jti, principal.id, principal.exp)
+    # The record lives with the users (user-management), where every service reads it.
+    response = call("user-management", "POST", "/internal/sessions/end-token",
+                    json={"user_id": principal.id, "jti": principal.jti, "expires_at": principal.exp},
+                    headers={**_service_headers(), "Idempotency-Key": f"logout:{principal.jti}"})
+    json_or_error(response)
+    session_revocations(current_app.config["SETTINGS"]).sync()
     return jsonify({"message": "Logged out; this token no longer works."})

@@ -28,12 +28,22 @@ AUTH_PATHS = {
                                  "properties": {"email": {"type": "string", "example": "student@example.com"},
                                                 "password": {"type": "string", "example": "student123"}}}}}},
                              "responses": {"200": {"description": "token and user"}}}},
-    "/auth/register": {"post": {"summary": "Create a student account and log in", "tags": ["auth"],
+    "/auth/register": {"post": {"summary": "Create a student account and log in (403 registration_disabled "
+                                           "when REGISTRATION_ENABLED is off)", "tags": ["auth"],
                                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                                     "type": "object", "required": ["name", "email", "password"],
                                     "properties": {"name": {"type": "string"}, "email": {"type": "string"},
                                                    "password": {"type": "string", "minLength": 8}}}}}},
                                 "responses": {"201": {"description": "token and user"}}}},
+    "/auth/change-password": {"post": {
+        "summary": "Replace a password, proving the current one (no token needed); returns a token and the user",
+        "description": "Required when login answers 403 password_change_required (a one-time password).",
+        "tags": ["auth"],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["email", "current_password", "password"],
+            "properties": {"email": {"type": "string"}, "current_password": {"type": "string"},
+                           "password": {"type": "string", "minLength": 8}}}}}},
+        "responses": {"200": {"description": "token and user"}}}},
     "/auth/me": {"get": {"summary": "The signed-in user", "tags": ["auth"], "security": [{"bearerAuth": []}],
                          "responses": {"200": {"description": "the user"}}}},
     "/auth/logout": {"post": {"summary": "Revoke this token", "tags": ["auth"], "security": [{"bearerAuth": []}],

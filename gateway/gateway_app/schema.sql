@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS login_throttle (
     address TEXT NOT NULL,
     failures INTEGER NOT NULL,            -- wrong passwords (attempts let through) in the current run
     refused INTEGER NOT NULL,             -- attempts refused with 429 while waiting
-    last_attempt BIGINT NOT NULL,         -- unix seconds
-    delay BIGINT NOT NULL,                -- seconds the next attempt must wait after last_attempt
+    last_attempt_ms BIGINT NOT NULL,      -- unix milliseconds of the last attempt let through
+    delay_ms BIGINT NOT NULL,             -- how long the next attempt must wait after it
+    window_start_ms BIGINT NOT NULL,      -- unix milliseconds: when this run of failures began
     PRIMARY KEY (email_key, address)
 );

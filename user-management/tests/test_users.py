@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.harness import assert_envelope
+from tests.harness import NEW_USER_PASSWORD, assert_envelope
 
 
 def _email(tag="u"):
@@ -53,14 +53,14 @@ def test_by_role_lists_only_that_role(stack, tokens):
 
 def test_email_is_unique_ignoring_case(stack, tokens):
     email = _email("dup")
-    body = {"name": "Dup", "email": email, "password": "password123"}
+    body = {"name": "Dup", "email": email, "password": NEW_USER_PASSWORD}
     assert stack.api("POST", "/api/users", tokens["admin"], json=body).status_code == 201
     assert_envelope(stack.api("POST", "/api/users", tokens["admin"], json={**body, "email": email.upper()}), 409, "email_taken")
 
 
 @pytest.mark.parametrize("email", ["plainaddress", "a@b", "@example.com", "a b@example.com", "x" * 250 + "@example.com"])
 def test_invalid_emails_are_400(stack, tokens, email):
-    body = {"name": "Bad", "email": email, "password": "password123"}
+    body = {"name": "Bad", "email": email, "password": NEW_USER_PASSWORD}
     envelope = assert_envelope(stack.api("POST", "/api/users", tokens["admin"], json=body), 400)
     assert any(d["field"] == "email" for d in envelope["details"])
 
@@ -84,10 +84,10 @@ def test_changing_your_own_password_needs_the_current_one(stack):
     assert_envelope(stack.api("PUT", path, user["token"], json={"password": "new-password-1"}), 403, "wrong_password")
     assert_envelope(stack.api("PUT", path, user["token"], json={"password": "new-password-1",
                                                                  "current_password": "wrong"}), 403)
-    ok = stack.api("PUT", path, user["token"], json={"password": "new-password-1", "current_password": "password123"})
+    ok = stack.api("PUT", path, user["token"], json={"password": "new-password-1", "current_password": user["password"]})
     assert ok.status_code == 200
     stack.login(user["email"], "new-password-1")
-    assert_envelope(stack.api("POST", "/auth/login", json={"email": user["email"], "password": "password123"}), 401)
+    assert_envelope(stack.api("POST", "/auth/login", json={"email": user["email"], "password": user["password"]}), 401)
 
 
 def test_a_student_cannot_read_another_user_directly_at_the_service(stack):

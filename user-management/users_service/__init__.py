@@ -10,7 +10,8 @@ from shared.metrics import breaker_gauge, outbox_gauge
 from shared.outbox import OutboxDispatcher, outbox_ddl
 from shared.web import create_flask_app
 
-from .users import OUTBOX, seed_default_users
+from .sessions import local_revocations, prune
+from .users import OUTBOX, migrate_users, seed_first_users
 
 SCHEMA = (Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX))
 
@@ -19,12 +20,14 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     settings = settings or load_settings()
     db = Database(settings, settings.sqlite_path("user-management", "users.db"))
     app = create_flask_app("user-management", settings, readiness={"database": db.ping})
-    db.prepare(SCHEMA, seed_default_users)
+    db.prepare(SCHEMA, migrate_users, seed_first_users, prune)
+    app.config["SESSIONS"] = local_revocations(db, settings)
     http = HttpClient(settings, service="user-management")
     dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"))
     if start_background:
         dispatcher.start()
     app.config["METRIC_GAUGES"] += [outbox_gauge(dispatcher), breaker_gauge(http)]
+    app.config["HEALTH_EXTRAS"].append(lambda: {"outbox": dispatcher.summary()})
     app.extensions["db"] = db
     app.extensions["outbox"] = dispatcher
 

@@ -6,14 +6,25 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.accounts import clean_email
+
+from .passwords import MAX_LENGTH, password_problem
+
 Role = Literal["admin", "faculty", "student"]
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 
 
 def _email(value: str) -> str:
-    value = value.strip()
+    value = clean_email(value)
     if len(value) > 254 or not EMAIL.match(value):
         raise ValueError("must be a valid email address")
+    return value
+
+
+def _password(value: str) -> str:
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -31,19 +42,20 @@ class _Strict(BaseModel):
 class UserCreate(_Strict):
     name: str = Field(min_length=1, max_length=100)
     email: str
-    password: str = Field(min_length=8, max_length=128)
+    password: str = Field(max_length=MAX_LENGTH)   # the rule: passwords.py
     role: Role = "student"
 
     _check_email = field_validator("email")(_email)
     _check_name = field_validator("name")(_name)
+    _check_password = field_validator("password")(_password)
 
 
 class UserUpdate(_Strict):
     name: Optional[str] = Field(default=None, min_length=1, max_length=100)
     email: Optional[str] = None
     role: Optional[Role] = None
-    password: Optional[str] = Field(default=None, min_length=8, max_length=128)
-    current_password: Optional[str] = Field(default=None, max_length=128)
+    password: Optional[str] = Field(default=None, max_length=MAX_LENGTH)
+    current_password: Optional[str] = Field(default=None, max_length=MAX_LENGTH)
 
     @field_validator("email")
     @classmethod
@@ -55,10 +67,31 @@ class UserUpdate(_Strict):
     def _check_name(cls, value):
         return None if value is None else _name(value)
 
+    @field_validator("password")
+    @classmethod
+    def _check_password(cls, value):
+        return None if value is None else _password(value)
+
 
 class Credentials(_Strict):
     email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=MAX_LENGTH)
+
+
+class PasswordChange(_Strict):
+    """A password change by someone who has no token yet (the first admin's one-time
+    password): their email and current password, and the new one."""
+    email: str = Field(min_length=1, max_length=254)
+    current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
+    password: str = Field(max_length=MAX_LENGTH)
+
+    _check_password = field_validator("password")(_password)
+
+
+class EndedToken(_Strict):
+    user_id: str = Field(min_length=1, max_length=200)
+    jti: str = Field(min_length=1, max_length=200)
+    expires_at: int = Field(ge=0, le=2**53)
 
 
 class UserPublic(BaseModel):

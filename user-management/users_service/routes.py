@@ -1,15 +1,15 @@
 """HTTP routes of user-management: thin; the rules live in users.py."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from shared.auth import ROLES, current_user, require_auth
 from shared.errors import Forbidden, NotFound
 from shared.openapi import accepts
 from shared.web import json_body, query_int
 
-from . import users
-from .models import Credentials, UserCreate, UserUpdate
+from . import sessions, users
+from .models import Credentials, EndedToken, PasswordChange, UserCreate, UserUpdate
 
 blueprint = Blueprint("users", __name__)
 
@@ -20,6 +20,15 @@ def _db():
 
 def _after_commit():
     current_app.extensions["outbox"].wake()
+    sessions.committed(current_app.config["SESSIONS"], current_app.config["SETTINGS"], _db())
+
+
+def _still_admin() -> None:
+    """An admin action by a person: their role is read again from the table, so a token
+    whose admin was demoted a moment ago cannot act even before it is refused everywhere."""
+    principal = current_user()
+    if principal.is_admin and users.current_role(_db(), principal.id) != "admin":
+        raise Forbidden("You are no longer an admin; log in again.", code="role_changed")
 
 
 def _self_or_admin(user_id: str) -> None:
@@ -32,8 +41,6 @@ def _self_or_admin(user_id: str) -> None:
 @require_auth("admin", "service")
 def list_users():
     """List users, paginated (admin)"""
-    from flask import request
-
     role = request.args.get("role")
     if role is not None and role not in ROLES:
         raise NotFound(f"Unknown role {role!r}.")
@@ -53,6 +60,7 @@ def users_by_role(role: str):
 @accepts(UserCreate)
 def create_user():
     """Create a user (admin)"""
+    _still_admin()
     user = users.create_user(_db(), json_body(UserCreate))
     _after_commit()
     return jsonify(user), 201
@@ -71,6 +79,7 @@ def get_user(user_id: str):
 def update_user(user_id: str):
     """Update a user (admin; or yourself: name and password)"""
     _self_or_admin(user_id)
+    _still_admin()
     user = users.update_user(_db(), user_id, json_body(UserUpdate), current_user())
     _after_commit()
     return jsonify(user)
@@ -79,8 +88,43 @@ def update_user(user_id: str):
 @blueprint.delete("/users/<user_id>")
 @require_auth("admin", "service")
 def delete_user(user_id: str):
+    _still_admin()
     users.delete_user(_db(), user_id)
+    _after_commit()
     return jsonify({"deleted": user_id})
+
+
+@blueprint.post("/users/<user_id>/sessions/revoke")
+@require_auth()
+def sign_out_everywhere(user_id: str):
+    """Sign a user out everywhere (admin, or yourself): every earlier token stops working"""
+    _self_or_admin(user_id)
+    _still_admin()
+    result = users.end_all_sessions(_db(), user_id)
+    _after_commit()
+    return jsonify(result)
+
+
+@blueprint.get("/internal/revocations")
+@require_auth("service")
+def revocation_feed():
+    """Ended sessions after a cursor, for every service's in-memory set (shared/revocation.py)"""
+    after = request.args.get("after", "0")
+    if not after.isdigit():
+        raise NotFound("after must be a non-negative integer.")
+    return jsonify(sessions.feed(_db(), int(after)))
+
+
+@blueprint.post("/internal/sessions/end-token")
+@require_auth("service")
+@accepts(EndedToken)
+def end_token():
+    """The gateway's logout: this one token stops working at every service"""
+    body = json_body(EndedToken)
+    with _db().connection() as conn:
+        sessions.end_token(conn, body.user_id, body.jti, body.expires_at)
+    _after_commit()
+    return jsonify({"ended": body.jti})
 
 
 @blueprint.post("/internal/verify-credentials")
@@ -90,3 +134,14 @@ def verify_credentials():
     """The gateway's login asks here; passwords never leave this service."""
     body = json_body(Credentials)
     return jsonify(users.verify_credentials(_db(), body.email, body.password))
+
+
+@blueprint.post("/internal/change-password")
+@require_auth("service")
+@accepts(PasswordChange)
+def change_password():
+    """The gateway's /auth/change-password: a new password for someone proving the current
+    one without a token (a one-time password must be replaced before signing in)."""
+    user = users.change_password(_db(), json_body(PasswordChange))
+    _after_commit()
+    return jsonify(user)

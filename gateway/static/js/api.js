@@ -6,12 +6,13 @@ const TOKEN_KEY = 'token';
 const USER_KEY = 'user';
 
 export class ApiError extends Error {
-  constructor(status, code, message, correlationId) {
+  constructor(status, code, message, correlationId, details = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.correlationId = correlationId;
+    this.details = details;   // [{field, message}] for field errors
   }
 }
 
@@ -73,7 +74,7 @@ export function redirectToLogin(reason = 'expired') {
  * Call the platform. `path` is under the gateway (e.g. "/api/booking/rooms").
  * Resolves with the parsed JSON; rejects with ApiError(status, code, message).
  */
-export async function api(path, {method = 'GET', body, query, auth = true} = {}) {
+export async function api(path, {method = 'GET', body, query, auth = true, idempotencyKey} = {}) {
   let url = path;
   if (query) {
     const params = new URLSearchParams();
@@ -87,6 +88,7 @@ export async function api(path, {method = 'GET', body, query, auth = true} = {})
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const token = getToken();
   if (auth && token) headers.Authorization = `Bearer ${token}`;
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
 
   let response;
   try {
@@ -105,11 +107,46 @@ export async function api(path, {method = 'GET', body, query, auth = true} = {})
     || (response.status >= 500 ? 'The service is unavailable right now; try again shortly.'
       : `The request failed (HTTP ${response.status}).`);
   const error = new ApiError(response.status, (data && data.code) || `http_${response.status}`, message,
-    data && data.correlation_id);
+    data && data.correlation_id, data && Array.isArray(data.details) ? data.details : []);
   if (response.status === 401 && auth) {
     redirectToLogin('expired');
   }
   throw error;
+}
+
+/** A fresh Idempotency-Key. crypto.randomUUID exists only on https and localhost pages. */
+function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** True when a request may or may not have been carried out: no answer came, or a 5xx. */
+export function outcomeUnknown(error) {
+  return error instanceof ApiError && (error.status === 0 || error.status >= 500);
+}
+
+/**
+ * A create that is safe to send again: `const book = creator(); await book(path, body)`.
+ * Each create carries a fresh Idempotency-Key. When its answer never came (network error)
+ * or was a 5xx, the key is kept, and sending the same request again (same path and body,
+ * e.g. the user presses the button once more) reuses it: the server then answers with the
+ * first result instead of creating twice. Any other answer ends the key.
+ */
+export function creator() {
+  let pending = null;   // {request, key} of a create whose outcome is unknown
+  return async function create(path, body) {
+    const request = `${path} ${JSON.stringify(body)}`;
+    if (!pending || pending.request !== request) pending = {request, key: newIdempotencyKey()};
+    try {
+      const result = await api(path, {method: 'POST', body, idempotencyKey: pending.key});
+      pending = null;
+      return result;
+    } catch (error) {
+      if (!outcomeUnknown(error)) pending = null;
+      throw error;
+    }
+  };
 }
 
 // ------------------------------------------------------------------ DOM helpers
@@ -149,7 +186,10 @@ export function showMessage(node, text, kind = 'error') {
 }
 
 export function errorText(error) {
-  return error instanceof ApiError ? error.message : 'Something went wrong; try again.';
+  if (!(error instanceof ApiError)) return 'Something went wrong; try again.';
+  // Field errors say which field and why, e.g. "password: must be at least 8 characters long".
+  const fields = error.details.map((d) => `${d.field}: ${String(d.message).replace(/^Value error, /, '')}`);
+  return [error.message, ...fields].join(' ');
 }
 
 export function pill(value, label) {

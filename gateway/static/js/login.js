@@ -1,4 +1,4 @@
-import {api, hasLiveToken, saveSession, showMessage, errorText, clearSession} from './api.js';
+import {api, hasLiveToken, saveSession, showMessage, errorText, clearSession, el} from './api.js';
 
 const params = new URLSearchParams(location.search);
 const next = params.get('next');
@@ -20,6 +20,21 @@ if (hasLiveToken()) {
 const form = document.getElementById('login-form');
 const errorBox = document.getElementById('login-error');
 const button = document.getElementById('login-button');
+// Set when the password was for one sign-in only (login answered password_change_required):
+// the form then asks for a new one and signs in with it.
+let changingPassword = false;
+
+function askForNewPassword() {
+  changingPassword = true;
+  errorBox.before(el('div', {class: 'field'},
+    el('label', {for: 'new-password'}, 'New password'),
+    el('input', {id: 'new-password', name: 'newPassword', type: 'password', autocomplete: 'new-password',
+      required: true})));
+  button.textContent = 'Set new password and sign in';
+  showMessage(document.getElementById('login-notice'),
+    'This password was for one sign-in only. Choose a new password (at least 8 characters, not a common one).', 'info');
+  form.newPassword.focus();
+}
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -31,17 +46,30 @@ form.addEventListener('submit', async (event) => {
     (email ? form.password : form.email).focus();
     return;
   }
+  const newPassword = changingPassword ? form.newPassword.value : '';
+  if (changingPassword && !newPassword) {
+    showMessage(errorBox, 'Enter a new password.');
+    form.newPassword.focus();
+    return;
+  }
   button.disabled = true;
   button.textContent = 'Signing in…';
   try {
-    const result = await api('/auth/login', {method: 'POST', body: {email, password}, auth: false});
+    const result = changingPassword
+      ? await api('/auth/change-password', {method: 'POST', auth: false,
+        body: {email, current_password: password, password: newPassword}})
+      : await api('/auth/login', {method: 'POST', body: {email, password}, auth: false});
     saveSession(result.token, result.user);
     location.replace(target);
   } catch (error) {
-    showMessage(errorBox, errorText(error));
-    form.password.select();
+    if (!changingPassword && error.code === 'password_change_required') {
+      askForNewPassword();
+    } else {
+      showMessage(errorBox, errorText(error));
+      (changingPassword && error.status === 400 ? form.newPassword : form.password).select();
+    }
   } finally {
     button.disabled = false;
-    button.textContent = 'Sign in';
+    button.textContent = changingPassword ? 'Set new password and sign in' : 'Sign in';
   }
 });
