@@ -10,6 +10,7 @@
 - log:         logging with service name and correlation ID on every line
 - web:         the common app scaffolding (health, readiness, request logging)
 - outbox:      notifications written with the change and delivered with retries
+- idempotency: Idempotency-Key for creates: a repeated request gets the first answer
 - serve:       runs a service under its production server
 """
 from shared import config, http_client

@@ -121,9 +121,38 @@ class Connection:
         except Exception as exc:  # noqa: BLE001 - translated, re-raised
             raise _translate(exc, self.kind) from exc
 
+    def columns(self, table: str) -> set[str]:
+        """The column names of a table (empty if it does not exist)."""
+        if self.kind == "postgresql":
+            rows = self.execute("SELECT column_name AS name FROM information_schema.columns "
+                                "WHERE table_name = ? AND table_schema = current_schema()", (table,)).fetchall()
+        else:
+            rows = self.execute(f"PRAGMA table_info({table})").fetchall()
+        return {r["name"] for r in rows}
+
+    def add_column_if_missing(self, table: str, column: str, definition: str) -> bool:
+        """Bring a table made by an earlier version up to date; True when added."""
+        if column in self.columns(table):
+            return False
+        if self.kind == "postgresql":
+            self.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
+        else:
+            self.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        return True
+
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> None:
         for params in seq:
             self.execute(sql, params)
+
+    def for_update(self, of: str | None = None) -> str:
+        """The clause that ends a SELECT whose rows this transaction will change, so no
+        other transaction changes them in between (read-modify-write without lost updates):
+        " FOR UPDATE [OF <table or alias>]" on PostgreSQL; "" on SQLite, where a write
+        transaction (BEGIN IMMEDIATE) holds the database's one write lock from its start.
+        `of` names the table to lock when the query joins others (rooms of a booking...)."""
+        if self.kind != "postgresql":
+            return ""
+        return f" FOR UPDATE OF {of}" if of else " FOR UPDATE"
 
 
 def _translate(exc: Exception, kind: str) -> Exception:
@@ -347,7 +376,18 @@ def utc_now_iso() -> str:
     """Timestamps are stored as ISO-8601 UTC text, identical on both databases."""
     from datetime import datetime, timezone
 
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_iso(datetime.now(timezone.utc))
+
+
+def utc_iso(moment) -> str:
+    """An aware datetime as stored: 'YYYY-MM-DDTHH:MM:SS.ffffffZ' in UTC. Every value has
+    the same width and zone, so text order is time order and `<` in SQL compares instants
+    on SQLite and PostgreSQL alike. A naive datetime is refused: its zone would be a guess."""
+    from datetime import timezone
+
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("utc_iso needs an aware datetime")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def retry_busy(fn, attempts: int = 5, delay: float = 0.05):

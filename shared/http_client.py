@@ -22,10 +22,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from shared.auth import issue_service_token
@@ -35,6 +37,7 @@ from shared.log import CORRELATION_HEADER, get_correlation_id
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -91,12 +94,25 @@ class CircuitBreaker:
             return False
 
 
-def _refused_or_stale(exc: requests.RequestException) -> bool:
+@dataclass(frozen=True)
+class Forwarded:
+    """An upstream's answer as `HttpClient.forward` returns it."""
+
+    status_code: int
+    headers: Any           # case-insensitive mapping
+    content: bytes
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError))
+
+
+def _refused_or_stale(exc: BaseException) -> bool:
     """A connection refused, or reset/closed before any answer: the request was never
     processed by a live process (an upstream restarting, or a pooled connection that the
     upstream closed)."""
     text = repr(exc)
-    return isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout) and any(
+    return not _is_timeout(exc) and any(
         marker in text for marker in ("ConnectionRefusedError", "Connection refused", "ConnectionResetError",
                                       "RemoteDisconnected", "Connection aborted", "BrokenPipeError"))
 
@@ -137,10 +153,40 @@ class HttpClient:
         breaker=False: a background poll that must see recovery at once, bypasses and
         does not feed the upstream's circuit breaker."""
         method = method.upper()
+        headers = self._headers(headers, service_auth)
+
+        def send(seconds: float) -> tuple[int, requests.Response]:
+            response = self.session.request(method, url, headers=headers, timeout=seconds, **kwargs)
+            return response.status_code, response
+        return self._call(method, url, headers, send, timeout=timeout, retries=retries, breaker=breaker)
+
+    def forward(self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
+                timeout: float | None = None) -> Forwarded:
+        """The gateway's proxy path: the same pools, retry rules and circuit breakers as
+        `request`, through urllib3 (which requests is built on) directly. It skips what
+        requests prepares on every call (cookies, hooks, environment merging: about
+        0.6 ms a call, half the gateway's own cost). The caller's Authorization is kept;
+        no redirect is followed; the body is read whole."""
+        method = method.upper()
+        headers = self._headers(headers, service_auth=False)
+        pool = self.session.get_adapter(url).poolmanager
+
+        def send(seconds: float) -> tuple[int, Forwarded]:
+            response = pool.urlopen(method, url, body=body, headers=headers, redirect=False, retries=False,
+                                    timeout=urllib3.Timeout(connect=seconds, read=seconds), preload_content=True)
+            return response.status, Forwarded(response.status, response.headers, response.data)
+        return self._call(method, url, headers, send, timeout=timeout, retries=None, breaker=True)
+
+    def _headers(self, headers: dict[str, str] | None, service_auth: bool) -> dict[str, str]:
         headers = dict(headers or {})
         headers.setdefault(CORRELATION_HEADER, get_correlation_id())
         if service_auth and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {issue_service_token(self.settings, self.service)}"
+        return headers
+
+    def _call(self, method: str, url: str, headers: dict[str, str], send: Callable[[float], tuple[int, T]], *,
+              timeout: float | None, retries: int | None, breaker: bool) -> T:
+        """The policy of the module docstring around one `send(timeout)`."""
         retryable = method in IDEMPOTENT or "Idempotency-Key" in headers
         attempts = (retries if retries is not None else self.settings.request_retry_attempts) if retryable else 1
         timeout = timeout if timeout is not None else self.settings.request_timeout
@@ -153,24 +199,25 @@ class HttpClient:
         attempt = 1
         while True:
             try:
-                response = self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)
-            except requests.Timeout:
-                error: Exception = GatewayTimeout(f"The upstream service at {upstream} did not answer in time.")
-            except requests.RequestException as exc:
-                if fresh_retry_left and _refused_or_stale(exc):
+                status, response = send(timeout)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                if _is_timeout(exc):
+                    error: Exception = GatewayTimeout(f"The upstream service at {upstream} did not answer in time.")
+                elif fresh_retry_left and _refused_or_stale(exc):
                     fresh_retry_left = False
                     self._drop_idle_connections(url)
                     continue
-                logger.warning("%s %s failed: %s", method, url, exc.__class__.__name__)
-                error = ServiceUnavailable(f"The upstream service at {upstream} is unavailable.",
-                                           code="upstream_unavailable")
+                else:
+                    logger.warning("%s %s failed: %s", method, url, exc.__class__.__name__)
+                    error = ServiceUnavailable(f"The upstream service at {upstream} is unavailable.",
+                                               code="upstream_unavailable")
             else:
-                if response.status_code in RETRY_STATUSES and attempt < attempts:
+                if status in RETRY_STATUSES and attempt < attempts:
                     attempt += 1
                     self._backoff(attempt - 1)
                     continue
                 if circuit is not None:
-                    if response.status_code in RETRY_STATUSES:
+                    if status in RETRY_STATUSES:
                         self._failed(circuit, url)
                     else:
                         circuit.record_success()

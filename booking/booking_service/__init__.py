@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from shared import idempotency
 from shared.config import Settings, load_settings
 from shared.database import Database
 from shared.http_client import HttpClient
@@ -17,11 +18,12 @@ from shared.metrics import breaker_gauge, outbox_gauge
 from shared.outbox import OutboxDispatcher, outbox_ddl
 from shared.web import create_fastapi_app
 
-from .bookings import OUTBOX
+from .bookings import IDEMPOTENCY, OUTBOX
 from .rooms import seed_rooms
 from .timeslots import BookingConfig
 
-SCHEMA = Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX)
+SCHEMA = (Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX)
+          + idempotency.idempotency_ddl(IDEMPOTENCY))
 DESCRIPTION = """Rooms, hourly slots (8 AM - 6 PM) and bookings of the Campus Services Hub.
 
 Use **Authorize** with a token from `POST /auth/login` on the gateway. Directly this
@@ -48,12 +50,14 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
                              # directly and through the gateway's /api/booking prefix alike.
                              servers=[{"url": ".", "description": "this service (direct or via the gateway)"}])
     db.prepare(SCHEMA, seed_rooms)
+    idempotency.install_fastapi(app)
     if start_background:
         dispatcher.start()
     app.state.db = db
     app.state.booking_config = cfg
     app.state.outbox = dispatcher
     app.state.metric_gauges += [outbox_gauge(dispatcher), breaker_gauge(http)]
+    app.state.health_extras.append(lambda: {"outbox": dispatcher.summary()})
 
     from fastapi.staticfiles import StaticFiles
     from swagger_ui_bundle import swagger_ui_path

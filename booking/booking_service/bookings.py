@@ -4,6 +4,11 @@ Double booking is refused by the database (a partial unique index over ACTIVE ro
 a violation becomes 409 slot_taken. No-shows are released lazily: every read of
 availability or bookings, and every booking attempt, first releases active bookings
 that were not checked in before their check-in deadline.
+
+Times: start_at, end_at and checkin_deadline are UTC instants (schema.sql says why text);
+booking_date and time_slot are the campus-local names of the slot. Every comparison here
+is between instants (the campus clock's now() against stored instants), never between
+local wall-clock texts, so it is right whatever zone the server or a replica runs in.
 """
 from __future__ import annotations
 
@@ -13,12 +18,12 @@ from typing import Any
 
 from shared import idempotency
 from shared.auth import Principal
-from shared.database import Connection, Database, IntegrityViolation, utc_now_iso
+from shared.database import Connection, Database, IntegrityViolation, utc_iso, utc_now_iso
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.outbox import enqueue
 
 from .rooms import get_room_row
-from .timeslots import SLOT_LABELS, BookingConfig, local_text, parse_date, parse_slot, slot_bounds
+from .timeslots import SLOT_LABELS, BookingConfig, parse_date, parse_slot, parse_stored, utc_z
 
 OUTBOX = "booking_outbox"
 IDEMPOTENCY = "booking_idempotency"   # answers to creates sent with an Idempotency-Key
@@ -29,15 +34,17 @@ _USER_LOCK = 817_001   # pg advisory lock namespace: one booking transaction per
 
 # ----------------------------------------------------------------------------- shapes
 def public(row: dict[str, Any], cfg: BookingConfig) -> dict[str, Any]:
-    start = datetime.strptime(row["start_at"], "%Y-%m-%dT%H:%M:%S")
-    end = datetime.strptime(row["end_at"], "%Y-%m-%dT%H:%M:%S")
+    """date and time_slot name the slot on campus; start, end and checkin_deadline are the
+    instants in the campus zone with their offset, *_utc the same instants in UTC."""
+    start, end, deadline = (parse_stored(row[c]) for c in ("start_at", "end_at", "checkin_deadline"))
     return {
         "id": int(row["id"]), "room_id": int(row["room_id"]), "room_name": row["room_name"],
         "building": row["building"], "date": row["booking_date"], "time_slot": row["time_slot"],
-        "start": cfg.aware(start).isoformat(), "end": cfg.aware(end).isoformat(),
+        "start": cfg.local_iso(start), "end": cfg.local_iso(end),
+        "start_utc": utc_z(start), "end_utc": utc_z(end), "timezone": cfg.timezone.key,
         "purpose": row["purpose"], "status": row["status"], "checked_in": bool(row["checked_in"]),
-        "checked_in_at": row["checked_in_at"], "checkin_deadline": cfg.aware(
-            datetime.strptime(row["checkin_deadline"], "%Y-%m-%dT%H:%M:%S")).isoformat(),
+        "checked_in_at": row["checked_in_at"], "checkin_deadline": cfg.local_iso(deadline),
+        "checkin_deadline_utc": utc_z(deadline),
         "series_id": row["series_id"], "user_id": row["user_id"], "user_name": row["user_name"],
         "created_at": row["created_at"], "cancelled_at": row["cancelled_at"],
     }
@@ -54,7 +61,7 @@ def _describe(row: dict[str, Any]) -> str:
 # ----------------------------------------------------------------------------- release
 def release_due(conn: Connection, cfg: BookingConfig) -> int:
     """Release active bookings nobody checked in to before the deadline; notify their owners."""
-    now = local_text(cfg.now())
+    now = utc_iso(cfg.now())
     due = conn.execute("SELECT id FROM bookings WHERE status = 'active' AND checked_in = ? "
                        "AND checkin_deadline <= ? LIMIT 500", (False, now)).fetchall()
     released = 0
@@ -75,7 +82,7 @@ def release_due(conn: Connection, cfg: BookingConfig) -> int:
 
 def release_if_due(db: Database, cfg: BookingConfig) -> int:
     """The cheap path for reads: a read-only look first, a write only when something is due."""
-    now = local_text(cfg.now())
+    now = utc_iso(cfg.now())
     with db.connection(readonly=True) as conn:
         pending = conn.execute("SELECT 1 AS x FROM bookings WHERE status = 'active' AND checked_in = ? "
                                "AND checkin_deadline <= ? LIMIT 1", (False, now)).fetchone()
@@ -87,7 +94,7 @@ def release_if_due(db: Database, cfg: BookingConfig) -> int:
 
 # ----------------------------------------------------------------------------- validation
 def _check_bookable(cfg: BookingConfig, day: date, label: str, field: str = "date") -> tuple[datetime, datetime]:
-    now = cfg.now()
+    now = cfg.now()             # campus zone: its date is the campus date
     if day < now.date():
         raise ValidationFailed(f"{day.isoformat()} is in the past; book today or a later date.",
                                code="date_in_past", details=[{"field": field, "message": "must not be in the past"}])
@@ -95,7 +102,7 @@ def _check_bookable(cfg: BookingConfig, day: date, label: str, field: str = "dat
         raise ValidationFailed(f"Bookings can be made at most {cfg.max_days_ahead} days ahead.",
                                code="too_far_ahead",
                                details=[{"field": field, "message": f"must be within {cfg.max_days_ahead} days"}])
-    start, end = slot_bounds(day, label)
+    start, end = cfg.slot_instants(day, label)
     if end <= now:
         raise ValidationFailed(f"The slot {label} on {day.isoformat()} has already ended.", code="slot_ended",
                                details=[{"field": "time_slot", "message": "this slot has already ended"}])
@@ -111,7 +118,7 @@ def _lock_user(conn: Connection, principal: Principal) -> None:
 
 def _active_count(conn: Connection, cfg: BookingConfig, user_id: str) -> int:
     return int(conn.execute("SELECT COUNT(*) AS n FROM bookings WHERE user_id = ? AND status = 'active' "
-                            "AND end_at > ?", (user_id, local_text(cfg.now()))).scalar())
+                            "AND end_at > ?", (user_id, utc_iso(cfg.now()))).scalar())
 
 
 def _check_limit(conn: Connection, cfg: BookingConfig, principal: Principal, adding: int) -> None:
@@ -128,14 +135,14 @@ def _check_limit(conn: Connection, cfg: BookingConfig, principal: Principal, add
 
 def _insert(conn: Connection, cfg: BookingConfig, principal: Principal, room_id: int, day: date, label: str,
             start: datetime, end: datetime, purpose: str | None, series_id: str | None) -> int:
-    now = cfg.now()
+    now = cfg.now().replace(microsecond=0)
     deadline = min(end, max(start, now) + timedelta(minutes=cfg.checkin_minutes))
     stamp = utc_now_iso()
     row = conn.execute(
         "INSERT INTO bookings (room_id, booking_date, time_slot, start_at, end_at, checkin_deadline, user_id, "
         "user_name, user_email, purpose, status, checked_in, series_id, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING id",
-        (room_id, day.isoformat(), label, local_text(start), local_text(end), local_text(deadline), principal.id,
+        (room_id, day.isoformat(), label, utc_iso(start), utc_iso(end), utc_iso(deadline), principal.id,
          principal.name, principal.email, purpose, False, series_id, stamp, stamp)).fetchone()
     return int(row["id"])
 
@@ -214,7 +221,7 @@ def create_recurring(db: Database, cfg: BookingConfig, principal: Principal, roo
         _lock_user(conn, principal)
         created, clashes = [], []
         for day in dates:
-            start, end = slot_bounds(day, label)
+            start, end = cfg.slot_instants(day, label)   # 08:00 on campus every week, across DST
             # A savepoint per week: a clash (found by the unique index, race-free) undoes
             # only that week's insert and the rest of the transaction carries on.
             conn.execute("SAVEPOINT week")
@@ -264,7 +271,7 @@ def cancel_booking(db: Database, cfg: BookingConfig, principal: Principal, booki
             raise Forbidden("You may only cancel your own bookings.")
         if row["status"] != "active":
             raise Conflict(f"This booking is already {row['status']}.", code="booking_not_active")
-        if row["end_at"] <= local_text(cfg.now()):
+        if row["end_at"] <= utc_iso(cfg.now()):
             raise Conflict("This booking has already ended and cannot be cancelled.", code="booking_ended")
         changed = conn.execute("UPDATE bookings SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?, "
                                "updated_at = ? WHERE id = ? AND status = 'active'",
@@ -280,7 +287,7 @@ def cancel_booking(db: Database, cfg: BookingConfig, principal: Principal, booki
 
 
 def cancel_series(db: Database, cfg: BookingConfig, principal: Principal, series_id: str) -> dict[str, Any]:
-    now = local_text(cfg.now())
+    now = utc_iso(cfg.now())
     with db.connection() as conn:
         release_due(conn, cfg)
         rows = conn.execute(f"{SELECT} WHERE b.series_id = ? ORDER BY b.start_at", (series_id,)).fetchall()
@@ -320,13 +327,13 @@ def check_in(db: Database, cfg: BookingConfig, principal: Principal, booking_id:
                            code="booking_not_active")
         if row["checked_in"]:
             return public(row, cfg)
-        now = cfg.now()
-        if local_text(now) < row["start_at"]:
+        now = utc_iso(cfg.now())
+        if now < row["start_at"]:
             raise Conflict(f"Check-in opens when the slot starts ({row['time_slot']} on {row['booking_date']}) and "
                            f"stays open for {cfg.checkin_minutes} minutes.", code="checkin_not_open")
         changed = conn.execute("UPDATE bookings SET checked_in = ?, checked_in_at = ?, updated_at = ? "
                                "WHERE id = ? AND status = 'active' AND checked_in = ? AND checkin_deadline > ?",
-                               (True, utc_now_iso(), utc_now_iso(), booking_id, False, local_text(now))).rowcount
+                               (True, utc_now_iso(), utc_now_iso(), booking_id, False, now)).rowcount
         if changed != 1:
             raise Conflict("The check-in window has passed.", code="checkin_closed")
         return public(_get_row(conn, booking_id), cfg)
@@ -359,7 +366,7 @@ def list_bookings(db: Database, cfg: BookingConfig, *, user_id: str | None = Non
         params.append(parse_date(date_to, "date_to").isoformat())
     if upcoming:
         where.append("b.end_at > ?")
-        params.append(local_text(cfg.now()))
+        params.append(utc_iso(cfg.now()))
     if status:
         where.append("b.status = ?")
         params.append(status)
@@ -378,17 +385,20 @@ def list_bookings(db: Database, cfg: BookingConfig, *, user_id: str | None = Non
 def availability(db: Database, cfg: BookingConfig, room_id: int, date_text: str) -> dict[str, Any]:
     day = parse_date(date_text)
     release_if_due(db, cfg)
+    bounds = {label: cfg.slot_instants(day, label) for label in SLOT_LABELS}
+    first, last = bounds[SLOT_LABELS[0]][0], bounds[SLOT_LABELS[-1]][1]
     with db.connection(readonly=True) as conn:
         room = get_room_row(conn, room_id)
-        taken = {r["time_slot"] for r in conn.execute(
-            "SELECT time_slot FROM bookings WHERE room_id = ? AND booking_date = ? AND status = 'active'",
-            (room_id, day.isoformat())).fetchall()}
+        # Taken means: an active booking of the room starts at the slot's instant.
+        taken = {r["start_at"] for r in conn.execute(
+            "SELECT start_at FROM bookings WHERE room_id = ? AND status = 'active' AND start_at >= ? "
+            "AND start_at < ?", (room_id, utc_iso(first), utc_iso(last))).fetchall()}
     now = cfg.now()
     slots = []
-    for label in SLOT_LABELS:
-        start, end = slot_bounds(day, label)
-        state = "booked" if label in taken else ("past" if end <= now else "free")
-        slots.append({"time_slot": label, "start": cfg.aware(start).isoformat(), "end": cfg.aware(end).isoformat(),
+    for label, (start, end) in bounds.items():
+        state = "booked" if utc_iso(start) in taken else ("past" if end <= now else "free")
+        slots.append({"time_slot": label, "start": cfg.local_iso(start), "end": cfg.local_iso(end),
+                      "start_utc": utc_z(start), "end_utc": utc_z(end),
                       "available": state == "free", "state": state})
     return {"room_id": int(room["id"]), "room_name": room["name"], "building": room["building"],
             "date": day.isoformat(), "slots": slots,

@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 
+from shared import idempotency
 from shared.auth import Principal, fastapi_auth
 from shared.errors import Forbidden, NotFound
 
@@ -65,17 +66,22 @@ def build_router(settings, db, cfg, dispatcher) -> APIRouter:
         return bookings.availability(db, cfg, room_id, date)
 
     @router.post("/bookings", response_model=Booking, status_code=201, tags=["bookings"])
-    def create(body: BookingCreate, principal: Principal = Depends(person)):
+    def create(body: BookingCreate, principal: Principal = Depends(person),
+               key: Optional[str] = idempotency.fastapi_header()):
         """Book one slot. The booker is the token's user. 409 slot_taken if someone has it."""
-        booking = bookings.create_booking(db, cfg, principal, body.room_id, body.date, body.time_slot, body.purpose)
+        once = idempotency.keyed_request(bookings.IDEMPOTENCY, principal.id, key, "POST /bookings", body)
+        booking = bookings.create_booking(db, cfg, principal, body.room_id, body.date, body.time_slot, body.purpose,
+                                          once)
         committed()
         return booking
 
     @router.post("/bookings/recurring", response_model=SeriesCreated, status_code=201, tags=["bookings"])
-    def create_recurring(body: RecurringCreate, principal: Principal = Depends(person)):
+    def create_recurring(body: RecurringCreate, principal: Principal = Depends(person),
+                         key: Optional[str] = idempotency.fastapi_header()):
         """Book the same slot weekly. All or nothing unless skip_conflicts is true."""
+        once = idempotency.keyed_request(bookings.IDEMPOTENCY, principal.id, key, "POST /bookings/recurring", body)
         result = bookings.create_recurring(db, cfg, principal, body.room_id, body.start_date, body.time_slot,
-                                           body.weeks, body.purpose, body.skip_conflicts)
+                                           body.weeks, body.purpose, body.skip_conflicts, once)
         committed()
         return result
 

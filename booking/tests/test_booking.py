@@ -459,6 +459,12 @@ class _FakeNotifications:
                 self.end_headers()
                 self.wfile.write(b'{"ok": true}')
 
+            def do_GET(self):  # noqa: N802 - /health, which the outbox asks before sending a backlog
+                self.send_response(200 if self.path == "/health" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"status": "healthy"}')
+
             def log_message(self, *args):
                 pass
 

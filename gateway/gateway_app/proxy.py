@@ -10,7 +10,7 @@ from shared.web import request_bytes
 
 from .auth_routes import principal_from_request
 from .routing import ROUTE_BY_PREFIX, ambiguous_path, edge_check
-from .upstream import call
+from .upstream import forward
 
 blueprint = Blueprint("proxy", __name__)
 
@@ -39,9 +39,9 @@ def proxy(prefix: str, rest: str):
         raise Forbidden(reason)
     headers = {k: request.headers[k] for k in FORWARD_REQUEST_HEADERS if k in request.headers}
     body = request_bytes() if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
-    upstream = call(route.service, request.method, f"{route.upstream_prefix}{rest}",
-                    params=list(request.args.items(multi=True)), data=body, headers=headers,
-                    service_auth=False, allow_redirects=False)
+    query = request.query_string.decode("latin-1")     # as the client encoded it
+    upstream = forward(route.service, request.method,
+                       f"{route.upstream_prefix}{rest}" + (f"?{query}" if query else ""), body=body, headers=headers)
     response = Response(upstream.content, status=upstream.status_code)
     for name in FORWARD_RESPONSE_HEADERS:
         if name in upstream.headers:

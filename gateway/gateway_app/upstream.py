@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import requests
 from flask import current_app
 
 from shared.errors import ApiError, BadGateway, ServiceUnavailable
+from shared.http_client import Forwarded
+
+T = TypeVar("T")
 
 _counters: dict[str, itertools.count] = {}
 _lock = threading.Lock()
@@ -29,10 +32,20 @@ def call(service: str, method: str, path: str, **kwargs: Any) -> requests.Respon
     whose circuit is open) is skipped: the request never arrived there, so trying the
     next one is safe even for a POST. A timeout is not retried elsewhere."""
     http = current_app.extensions["http"]
+    return _first_that_answers(service, lambda base: http.request(method, f"{base}{path}", **kwargs))
+
+
+def forward(service: str, method: str, path: str, **kwargs: Any) -> Forwarded:
+    """`call` for the /api proxy: HttpClient.forward, the lean path (same policy)."""
+    http = current_app.extensions["http"]
+    return _first_that_answers(service, lambda base: http.forward(method, f"{base}{path}", **kwargs))
+
+
+def _first_that_answers(service: str, send: Callable[[str], T]) -> T:
     last: ApiError | None = None
     for base in instances(service):
         try:
-            return http.request(method, f"{base}{path}", **kwargs)
+            return send(base)
         except ServiceUnavailable as exc:
             last = exc
             continue

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask_socketio import SocketIO
 
+from shared import idempotency
 from shared.config import REPO_ROOT, Settings, load_settings
 from shared.database import Database
 from shared.http_client import HttpClient
@@ -21,9 +22,10 @@ from shared.revocation import SessionRevocations, session_revocations
 from shared.web import create_flask_app
 
 from .classifier import Analyzer, load_classifier
-from .tickets import OUTBOX, TicketRules
+from .tickets import IDEMPOTENCY, OUTBOX, TicketRules
 
-SCHEMA = Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX)
+SCHEMA = (Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX)
+          + idempotency.idempotency_ddl(IDEMPOTENCY))
 logger = logging.getLogger(__name__)
 
 
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, *, classifier=None, sessions: S
     db = Database(settings, settings.sqlite_path("maintenance", "tickets.db"))
     app = create_flask_app("maintenance", settings, readiness={"database": db.ping}, health=health)
     db.prepare(SCHEMA)
+    idempotency.install_flask(app)
     http = HttpClient(settings, service="maintenance")
     dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"),
                                   interval=env.float("OUTBOX_INTERVAL_SECONDS", 1.0, minimum=0.01))
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, *, classifier=None, sessions: S
         dispatcher.start()
     app.extensions["db"] = db
     app.extensions["outbox"] = dispatcher
+    app.config["HEALTH_EXTRAS"].append(lambda: {"outbox": dispatcher.summary()})
     app.extensions["analyzer"] = analyzer
     app.extensions["ticket_rules"] = rules
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 
+from shared import idempotency
 from shared.auth import current_user, require_auth
 from shared.errors import NotFound
 from shared.web import json_body, query_int
@@ -35,12 +36,21 @@ def _after_commit():
     current_app.extensions["outbox"].wake()
 
 
+def _single(created: list[dict]) -> dict:
+    return created[0]
+
+
+def _batch(created: list[dict]) -> dict:
+    return {"tickets": created, "count": len(created)}
+
+
 @blueprint.post("/tickets")
 @require_auth()
 def create_ticket():
     item = json_body(TicketCreate)
+    once = idempotency.from_flask(tickets.IDEMPOTENCY, item, render=_single)
     [ticket] = tickets.create_tickets(_db(), _analyzer(), current_app.extensions["ticket_rules"], [item],
-                                      current_user())
+                                      current_user(), once)
     _after_commit()
     emit_ticket(_socketio(), "ticket_created", ticket)
     return jsonify(ticket), 201
@@ -50,12 +60,13 @@ def create_ticket():
 @require_auth()
 def create_batch():
     batch = json_body(TicketBatch)
+    once = idempotency.from_flask(tickets.IDEMPOTENCY, batch, render=_batch)
     created = tickets.create_tickets(_db(), _analyzer(), current_app.extensions["ticket_rules"], batch.tickets,
-                                     current_user())
+                                     current_user(), once)
     _after_commit()
     for ticket in created:
         emit_ticket(_socketio(), "ticket_created", ticket)
-    return jsonify({"tickets": created, "count": len(created)}), 201
+    return jsonify(_batch(created)), 201
 
 
 @blueprint.get("/tickets")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
+from shared import idempotency
 from shared.auth import Principal
 from shared.database import Connection, Database
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -19,6 +20,7 @@ from .classifier import Analyzer
 from .models import OPEN_STATUSES, PRIORITIES, STATUSES, TRANSITIONS, TicketCreate, TicketUpdate
 
 OUTBOX = "ticket_outbox"
+IDEMPOTENCY = "ticket_idempotency"   # answers to creates sent with an Idempotency-Key
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 PUBLIC_FIELDS = ("id", "title", "description", "location", "category", "confidence",
                  "classification_method", "needs_review", "priority", "impact", "sla_hours",
@@ -87,8 +89,11 @@ def _record(conn: Connection, ticket_id: int, actor: Principal, event_type: str,
          old, new, comment, at or _ts(datetime.now(timezone.utc)))).scalar())
 
 
-def _get_row(conn: Connection, ticket_id: int) -> dict[str, Any]:
-    row = conn.execute(f"SELECT {COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+def _get_row(conn: Connection, ticket_id: int, lock: bool = False) -> dict[str, Any]:
+    """lock: the caller changes the ticket in this transaction; the row stays locked until
+    it commits (PostgreSQL), so concurrent changes queue and each sees the one before."""
+    row = conn.execute(f"SELECT {COLUMNS} FROM tickets WHERE id = ?{conn.for_update('tickets') if lock else ''}",
+                       (ticket_id,)).fetchone()
     if row is None:
         raise NotFound(f"No ticket with id {ticket_id}.")
     return row
@@ -118,12 +123,15 @@ def _find_duplicate(conn: Connection, key: str | None, embedding: list[float] | 
 
 
 def create_tickets(db: Database, analyzer: Analyzer, rules: TicketRules, items: list[TicketCreate],
-                   owner: Principal) -> list[dict[str, Any]]:
-    """Classify all items in one classifier call and create them in one transaction."""
+                   owner: Principal, once: idempotency.IdempotentRequest | None = None) -> list[dict[str, Any]]:
+    """Classify all items in one classifier call and create them in one transaction.
+    once: the request's Idempotency-Key; a repeat gets the first answer (shared/idempotency.py)."""
+    idempotency.answered(db, once)   # before the classifier: a repeat costs no model call
     texts = [f"{item.title}. {item.description}" for item in items]
     analyses = analyzer.analyse(texts)
     created = []
     with db.connection() as conn:
+        idempotency.reserve(conn, once)
         for item, analysis in zip(items, analyses):
             now = datetime.now(timezone.utc)
             category = analysis.category if analysis.category in analyzer.categories else "Other"
@@ -156,6 +164,7 @@ def create_tickets(db: Database, analyzer: Analyzer, rules: TicketRules, items: 
                     "body": f"\u201c{item.title}\u201d was filed as {category} ({analysis.priority}) and "
                             f"routed to {ticket['department']}."})
             created.append(ticket)
+        idempotency.record(conn, once, created)
     return created
 
 
@@ -229,7 +238,9 @@ def update_ticket(db: Database, analyzer: Analyzer, ticket_id: int, data: Ticket
     department = _canonical("department", data.department, analyzer.departments) if data.department else None
     events: list[str] = []
     with db.connection() as conn:
-        row = _get_row(conn, ticket_id)
+        # Read under the row lock: twenty concurrent changes make one history, each event's
+        # old value the previous event's new value (SQLite: this write transaction is alone).
+        row = _get_row(conn, ticket_id, lock=True)
         now = _ts(datetime.now(timezone.utc))
         changes: dict[str, Any] = {}
         if data.status is not None and data.status != row["status"]:

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared import idempotency
 from shared.config import Settings, load_settings
 from shared.database import Database
 from shared.web import create_flask_app
 
-SCHEMA = Path(__file__).with_name("schema.sql").read_text()
+from .notifications import IDEMPOTENCY
+
+SCHEMA = Path(__file__).with_name("schema.sql").read_text() + idempotency.idempotency_ddl(IDEMPOTENCY)
 
 
 def create_app(settings: Settings | None = None):
@@ -15,6 +18,7 @@ def create_app(settings: Settings | None = None):
     db = Database(settings, settings.sqlite_path("notification", "notifications.db"))
     app = create_flask_app("notification", settings, readiness={"database": db.ping})
     db.prepare(SCHEMA)
+    idempotency.install_flask(app)
     app.extensions["db"] = db
 
     from .routes import blueprint

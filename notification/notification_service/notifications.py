@@ -4,12 +4,15 @@ A notification has one audience: a user (user_id), a role, or everyone (broadcas
 Read state is per recipient (notification_reads) and so is deleting from one's own feed
 (notification_hidden): marking a role-wide notice read, or deleting it, touches only the
 caller. Deleting for everyone (scope "all", admins, services or the sender) sets
-deleted_at; the row stays so that its idempotency key keeps answering.
+deleted_at; the row stays (the admin console lists it with include_deleted). A create
+sent with an Idempotency-Key is answered once per sender and key (notification_idempotency,
+shared/idempotency.py): that is how the producers' outboxes never deliver a notice twice.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from shared import idempotency
 from shared.auth import Principal
 from shared.database import Connection, Database, IntegrityViolation, utc_now_iso
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -17,6 +20,7 @@ from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import NotificationCreate, NotificationPublic, SentNotification
 
 MAX_KEY_LENGTH = 200
+IDEMPOTENCY = "notification_idempotency"   # answers to POST /notifications sent with a key
 
 # A notification is in the feed of (user id, role) when addressed to the id, the role or
 # everyone, not deleted for everyone, and not deleted by that user. Params: VISIBLE_PARAMS.
@@ -74,28 +78,33 @@ def idempotency_key(header: str | None, body_key: str | None) -> str | None:
     return header or body_key or None
 
 
-def create(db: Database, data: NotificationCreate, key: str | None, sender: Principal) -> tuple[dict[str, Any], bool]:
-    """Store a notification; (notification, created). The same key twice gives the first one
-    back with created=False, also when two requests race (the UNIQUE column decides)."""
+def create(db: Database, data: NotificationCreate, once: idempotency.IdempotentRequest | None,
+           sender: Principal) -> dict[str, Any]:
+    """Store a notification. With a key (`once`), the same request again gets the first answer
+    and makes nothing new, also when two race (shared/idempotency.py)."""
     check_audience(data)
     now = utc_now_iso()
     try:
         with db.connection() as conn:
+            idempotency.reserve(conn, once)
             new_id = conn.execute(
                 "INSERT INTO notifications (user_id, role, broadcast, title, body, type, sender_id, sender_role, "
                 "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (data.user_id, data.role, bool(data.broadcast), data.title, data.body, data.type,
-                 sender.id, sender.role, key, now)).scalar()
-            row = conn.execute("SELECT * FROM notifications WHERE id = ?", (new_id,)).fetchone()
-            return public(row), True
+                 sender.id, sender.role, once.key if once else None, now)).scalar()
+            notification = public(conn.execute("SELECT * FROM notifications WHERE id = ?", (new_id,)).fetchone())
+            idempotency.record(conn, once, notification)
+            return notification
     except IntegrityViolation as exc:
-        if exc.kind != "unique" or key is None:
+        if exc.kind != "unique" or once is None:
             raise
+    # A database made before notification_idempotency keeps idempotency_key UNIQUE: a key the
+    # sender used back then answers with that notification; another sender's key is refused.
     with db.connection(readonly=True) as conn:
-        row = conn.execute("SELECT * FROM notifications WHERE idempotency_key = ?", (key,)).fetchone()
-    if row is None:  # pragma: no cover - the unique violation came from another column
-        raise Conflict("This notification conflicts with an existing one.")
-    return public(row), False
+        row = conn.execute("SELECT * FROM notifications WHERE idempotency_key = ?", (once.key,)).fetchone()
+    if row is None or row["sender_id"] != sender.id:
+        raise Conflict("This Idempotency-Key is taken; send a new key.", code="idempotency_key_reused")
+    raise idempotency.Replayed(once.status, public(row))
 
 
 def _feed_query(user_id: str, role: str | None, unread_only: bool, type_: str | None) -> tuple[str, list[Any]]:

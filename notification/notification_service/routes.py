@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from shared import idempotency
 from shared.auth import current_user, require_auth
 from shared.errors import Forbidden, ValidationFailed
 from shared.web import json_body, query_int
@@ -55,9 +56,11 @@ def _paging() -> tuple[int, int]:
 @require_auth("admin", "service")
 def create_notification():
     data = json_body(NotificationCreate)
-    key = notifications.idempotency_key(request.headers.get("Idempotency-Key"), data.idempotency_key)
-    notification, created = notifications.create(_db(), data, key, current_user())
-    return jsonify(notification), (201 if created else 200)
+    key = notifications.idempotency_key(request.headers.get(idempotency.KEY_HEADER), data.idempotency_key)
+    # The key may come in the body instead of the header: it is no part of what is asked.
+    asked = data.model_dump(mode="json", exclude={"idempotency_key"})
+    once = idempotency.keyed_request(notifications.IDEMPOTENCY, current_user().id, key, "POST /notifications", asked)
+    return jsonify(notifications.create(_db(), data, once, current_user())), 201
 
 
 @blueprint.get("/notifications")

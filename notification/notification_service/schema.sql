@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     type TEXT NOT NULL,
     sender_id TEXT NOT NULL,
     sender_role TEXT NOT NULL,
-    idempotency_key TEXT UNIQUE,                    -- the same key twice is one notification
+    idempotency_key TEXT,                           -- the sender's Idempotency-Key, if any; the answer
+                                                    -- per (sender, key) is in notification_idempotency
     created_at TEXT NOT NULL,
     deleted_at TEXT,                                -- deleted for everyone (DELETE with scope=all)
     CHECK ((CASE WHEN user_id IS NOT NULL THEN 1 ELSE 0 END)

@@ -239,8 +239,8 @@ def test_service_token_sends_with_idempotency_key(stack, service_token):
     assert first.status_code == 201, first.text
     second = stack.api("POST", "/notifications", service_token, service="notification", json=body,
                        headers={"Idempotency-Key": key})
-    assert second.status_code == 200, second.text
-    assert second.json()["id"] == first.json()["id"]
+    assert second.status_code == 201, second.text      # the first answer again
+    assert second.json() == first.json() and second.headers["Idempotent-Replayed"] == "true"
     mine = feed(stack, user["token"], "?type=booking")
     assert mine["total"] == 1 and mine["notifications"][0]["sender_id"] == "service:booking"
 
@@ -251,8 +251,8 @@ def test_idempotency_through_the_gateway_and_in_the_body(stack, tokens):
     body = {"title": "t", "body": "b", "type": "idem", "user_id": user["id"]}
     first = stack.api("POST", API, tokens["admin"], json=body, headers={"Idempotency-Key": key})
     again = stack.api("POST", API, tokens["admin"], json={**body, "idempotency_key": key})
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert first.json()["id"] == again.json()["id"]
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
     assert feed(stack, user["token"], "?type=idem")["total"] == 1
     clash = stack.api("POST", API, tokens["admin"], headers={"Idempotency-Key": "a"},
                       json={"title": "t", "body": "b", "user_id": user["id"], "idempotency_key": "b"})
@@ -270,8 +270,8 @@ def test_concurrent_identical_requests_make_one_notification(stack, service_toke
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         responses = list(pool.map(post, range(10)))
-    statuses = sorted(r.status_code for r in responses)
-    assert statuses == [200] * 9 + [201], [r.text for r in responses]
+    assert [r.status_code for r in responses] == [201] * 10, [r.text for r in responses]
+    assert [r.headers.get("Idempotent-Replayed") for r in responses].count("true") == 9
     assert len({r.json()["id"] for r in responses}) == 1
     assert feed(stack, user["token"], "?type=system")["total"] == 1
 

@@ -1,4 +1,4 @@
-import {api, el, errorText, fill, formatDate, pill, showMessage, todayISO} from './api.js';
+import {api, creator, el, errorText, fill, formatDate, outcomeUnknown, pill, showMessage, todayISO} from './api.js';
 import {renderNav} from './nav.js';
 
 const me = await renderNav('booking');
@@ -10,6 +10,8 @@ const slotsBox = document.getElementById('slots');
 const bookButton = document.getElementById('book-button');
 const bookMessage = document.getElementById('book-message');
 const roomsError = document.getElementById('rooms-error');
+// Booking again after a lost answer reuses the Idempotency-Key: never two bookings.
+const createBooking = creator();
 let rooms = [];
 let chosenSlot = null;
 
@@ -135,12 +137,15 @@ document.getElementById('book-form').addEventListener('submit', async (event) =>
   if (purpose) body.purpose = purpose;
   bookButton.disabled = true;
   try {
-    const booking = await api(`${BASE}/bookings`, {method: 'POST', body});
+    const booking = await createBooking(`${BASE}/bookings`, body);
     showMessage(bookMessage, `Booked ${booking.room_name} on ${formatDate(booking.date)}, ${booking.time_slot}.`, 'success');
     document.getElementById('purpose').value = '';
     loadBookings();
   } catch (error) {
     showMessage(bookMessage, errorText(error), 'error');
+    // No answer: the booking may have been made. Keep the choice, so pressing Book again
+    // sends the same request with the same key and gets the first answer.
+    if (outcomeUnknown(error)) { bookButton.disabled = false; return; }
   }
   loadSlots();
 });
