@@ -15,7 +15,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
-BENCHES = ["bench_gateway.py", "bench_login.py", "bench_booking.py", "bench_socketio.py", "bench_classifier.py"]
+BENCHES = ["bench_gateway.py", "bench_sessions.py", "bench_breaker.py", "bench_slow_clients.py", "bench_restart.py",
+           "bench_login.py", "bench_booking.py", "bench_socketio.py", "bench_classifier.py"]
 
 
 def load(name: str) -> dict | None:
@@ -35,20 +36,48 @@ def write_report() -> Path:
              "run alone); services run under their production servers on loopback, load from a separate "
              "process; figures are medians over the runs shown. Raw JSON in bench/results/.", ""]
     gw = load("gateway")
-    if gw:
-        lines += ["## Gateway overhead (POST /calculate direct vs POST /api/gpa/calculate)", "",
+    if gw and "nginx_c1" in gw:
+        lines += ["## Gateway cost (POST /calculate: direct, through nginx, through the gateway; wrk)", "",
                   "| path | concurrency | p50 ms | p99 ms | req/s | failures |", "|---|---|---|---|---|---|"]
-        for key in ("direct_c1", "gateway_c1", "direct_c16", "gateway_c16"):
-            r = gw[key]
-            lines.append(f"| {key.split('_')[0]} | {int(r['concurrency'])} | {f(r['p50_ms'])} | {f(r['p99_ms'])} | "
-                         f"{f(r['rps'], 0)} | {int(r['failures'])} |")
         for c in (1, 16):
-            o = gw[f"overhead_c{c}"]
-            lines.append("")
-            target = " (target <= 2 ms)" if c == 1 else ""
-            lines.append(f"Concurrency {c}: the gateway adds {f(o['p50_added_ms'])} ms at p50{target}; throughput "
-                         f"through the gateway is {f(o['throughput_ratio'])} of direct (target >= 0.5).")
+            for path in ("direct", "nginx", "gateway"):
+                r = gw[f"{path}_c{c}"]
+                lines.append(f"| {path} | {c} | {f(r['p50_ms'])} | {f(r['p99_ms'])} | {f(r['rps'], 0)} | "
+                             f"{int(r['failures'])} |")
         lines.append("")
+        for c in (1, 16):
+            for path in ("nginx", "gateway"):
+                o = gw[f"{path}_overhead_c{c}"]
+                lines.append(f"- concurrency {c}: {path} adds {f(o['p50_added_ms'])} ms at p50 and passes "
+                             f"{f(o['throughput_ratio'])} of the direct throughput")
+        lines += ["", "Targets for the gateway: <= 0.5 ms added at p50 at concurrency 1; >= 0.5 of direct at 16.", ""]
+    sessions = load("sessions")
+    if sessions:
+        lines += ["## Ended sessions refused everywhere (target: within 1 s)", "",
+                  "Seconds from the answer that ended a session to the old token refused by every worker of "
+                  "every service called directly and by the gateway.", "",
+                  "| backend | propagation | session ended by | trials | p50 s | p95 s | max s |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in sessions["rows"]:
+            lines.append(f"| {r['backend']} | {r['push']} | {r['how']} | {r['trials']} | {f(r['p50_s'])} | "
+                         f"{f(r['p95_s'])} | {f(r['max_s'])} |")
+        lines.append("")
+    breaker = load("breaker")
+    if breaker:
+        lines += ["## Circuit breaker recovery (booking stopped and started under ~50 req/s; target <= 2 s)", "",
+                  "| rounds | healthy -> served again p50 s | max s | failed after healthy | requests after healthy |",
+                  "|---|---|---|---|---|",
+                  f"| {breaker['rounds']} | {f(breaker['seconds_to_served_p50'])} | "
+                  f"{f(breaker['seconds_to_served_max'])} | {breaker['failed_after_healthy_total']} | "
+                  f"{breaker['requests_after_healthy_total']} |", ""]
+    for name, title in (("slow_clients", "Slow clients"), ("restart", "Rolling restarts")):
+        data = load(name)
+        if data and isinstance(data.get("rows"), list) and data["rows"]:
+            keys = list(data["rows"][0])
+            lines += [f"## {title}", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+            for r in data["rows"]:
+                lines.append("| " + " | ".join(f(v) if isinstance(v, float) else str(v) for v in r.values()) + " |")
+            lines.append("")
     login = load("login")
     if login:
         lines += ["## Login (100 requests, concurrency 10)", "",
