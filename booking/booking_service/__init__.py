@@ -2,12 +2,14 @@
 
 Settings (environment): BOOKING_MAX_ACTIVE_STUDENT (5), BOOKING_MAX_ACTIVE_FACULTY (20),
 BOOKING_MAX_ACTIVE_ADMIN (0 = unlimited), BOOKING_MAX_DAYS_AHEAD (90), BOOKING_MAX_WEEKS (12),
-BOOKING_CHECKIN_MINUTES (15), BOOKING_TIMEZONE ("UTC"), OUTBOX_INTERVAL_SECONDS (1.0) and,
+BOOKING_CHECKIN_MINUTES (15), BOOKING_TIMEZONE ("UTC": the campus zone; instants are stored in UTC
+and shown in it), OUTBOX_INTERVAL_SECONDS (1.0) and,
 for tests only, BOOKING_CLOCK_OFFSET_MINUTES (0; refused when FLASK_ENV=production).
 """
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from shared import idempotency
@@ -19,6 +21,7 @@ from shared.outbox import OutboxDispatcher, outbox_ddl
 from shared.web import create_fastapi_app
 
 from .bookings import IDEMPOTENCY, OUTBOX
+from .migrations import migrate
 from .rooms import seed_rooms
 from .timeslots import BookingConfig
 
@@ -49,7 +52,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
                              # Relative: "Try it out" calls go next to openapi.json, so they work
                              # directly and through the gateway's /api/booking prefix alike.
                              servers=[{"url": ".", "description": "this service (direct or via the gateway)"}])
-    db.prepare(SCHEMA, seed_rooms)
+    db.prepare(SCHEMA, seed_rooms, partial(migrate, cfg=cfg))
     idempotency.install_fastapi(app)
     if start_background:
         dispatcher.start()

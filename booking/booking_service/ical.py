@@ -1,4 +1,8 @@
-"""A hand-written iCalendar (RFC 5545) export: CRLF line ends, 75-octet folding, escaping."""
+"""A hand-written iCalendar (RFC 5545) export: CRLF line ends, 75-octet folding, escaping.
+
+Times are UTC ("FORM #2" of RFC 5545 3.3.5, a trailing Z), taken from the bookings' UTC
+instants, so a calendar shows the right hour wherever it is opened and whatever zone the
+service runs in; no VTIMEZONE component is needed."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -26,6 +30,7 @@ def fold(line: str) -> str:
 
 
 def _utc(iso: str) -> str:
+    """An ISO-8601 instant with an offset or Z as an iCalendar UTC date-time."""
     return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -40,8 +45,8 @@ def calendar(bookings: Iterable[dict[str, Any]], name: str = "Campus bookings") 
         lines += ["BEGIN:VEVENT",
                   f"UID:booking-{b['id']}@campus-services-hub",
                   f"DTSTAMP:{stamp}",
-                  f"DTSTART:{_utc(b['start'])}",
-                  f"DTEND:{_utc(b['end'])}",
+                  f"DTSTART:{_utc(b['start_utc'])}",
+                  f"DTEND:{_utc(b['end_utc'])}",
                   f"SUMMARY:{escape(b['room_name'] + (' - ' + b['purpose'] if b.get('purpose') else ''))}",
                   f"LOCATION:{escape(b['room_name'] + ', ' + b['building'])}",
                   f"DESCRIPTION:{escape(description)}",

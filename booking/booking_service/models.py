@@ -40,20 +40,30 @@ class Room(BaseModel):
     features: list[str]
 
 
+_LOCAL = "The instant in the campus zone (BOOKING_TIMEZONE) with its UTC offset."
+_UTC = "The same instant in UTC."
+
+
 class Booking(BaseModel):
     id: int
     room_id: int
     room_name: str
     building: str
-    date: str
-    time_slot: str
-    start: str
-    end: str
+    date: str = Field(description="The campus-local date of the slot, YYYY-MM-DD.")
+    time_slot: str = Field(description="The campus-local slot label, e.g. '08:00 AM - 09:00 AM'.")
+    start: str = Field(description=_LOCAL, examples=["2025-07-01T08:00:00-07:00"])
+    end: str = Field(description=_LOCAL, examples=["2025-07-01T09:00:00-07:00"])
+    start_utc: str = Field(description=_UTC, examples=["2025-07-01T15:00:00Z"])
+    end_utc: str = Field(description=_UTC, examples=["2025-07-01T16:00:00Z"])
+    timezone: str = Field(description="The campus zone of start, end and checkin_deadline.",
+                          examples=["America/Los_Angeles"])
     purpose: Optional[str]
     status: Literal["active", "cancelled", "released"]
     checked_in: bool
     checked_in_at: Optional[str]
-    checkin_deadline: str
+    checkin_deadline: str = Field(description="Check in before this instant (campus zone) or the booking is "
+                                              "released.")
+    checkin_deadline_utc: str = Field(description=_UTC)
     series_id: Optional[str]
     user_id: str
     user_name: str
@@ -63,8 +73,10 @@ class Booking(BaseModel):
 
 class Slot(BaseModel):
     time_slot: str
-    start: str
-    end: str
+    start: str = Field(description=_LOCAL)
+    end: str = Field(description=_LOCAL)
+    start_utc: str = Field(description=_UTC)
+    end_utc: str = Field(description=_UTC)
     available: bool
     state: Literal["free", "booked", "past"]
 
@@ -76,6 +88,28 @@ class Availability(BaseModel):
     date: str
     slots: list[Slot]
     available_slots: list[str]
+
+
+class SlotTimes(BaseModel):
+    time_slot: str
+    start: str = Field(description="Campus local time of day, HH:MM.", examples=["08:00"])
+    end: str = Field(description="Campus local time of day, HH:MM.", examples=["09:00"])
+
+
+class Campus(BaseModel):
+    """The campus clock and booking-day rules, for clients that must not restate them."""
+    timezone: str = Field(description="BOOKING_TIMEZONE, an IANA zone.", examples=["America/Los_Angeles"])
+    utc_offset: str = Field(description="The zone's offset from UTC now.", examples=["-07:00"])
+    now: str = Field(description="Now on campus, with the offset.", examples=["2025-07-01T17:30:00-07:00"])
+    now_utc: str = Field(examples=["2025-07-02T00:30:00Z"])
+    today: str = Field(description="The campus date, YYYY-MM-DD (not UTC's, not the browser's).")
+    booking_cutoff: str = Field(description="Campus local time when the day's last slot ends; after it "
+                                            "nothing is left to book today.", examples=["18:00"])
+    first_bookable_date: str = Field(description="today, or tomorrow once the cut-off has passed.")
+    last_bookable_date: str = Field(description="today + BOOKING_MAX_DAYS_AHEAD.")
+    slots: list[SlotTimes]
+    checkin_minutes: int
+    max_weeks: int
 
 
 class SeriesCreated(BaseModel):

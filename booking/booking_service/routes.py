@@ -11,8 +11,8 @@ from shared.auth import Principal, fastapi_auth
 from shared.errors import Forbidden, NotFound
 
 from . import bookings, ical, rooms
-from .models import Availability, Booking, BookingCreate, RecurringCreate, Room, SeriesCancelled, SeriesCreated
-from .timeslots import SLOT_LABELS
+from .models import Availability, Booking, BookingCreate, Campus, RecurringCreate, Room, SeriesCancelled, SeriesCreated
+from .timeslots import SLOT_LABELS, campus_day
 
 DOCS_ASSETS = "docs-assets"
 
@@ -57,6 +57,12 @@ def build_router(settings, db, cfg, dispatcher) -> APIRouter:
     def list_slots(_: Principal = Depends(anyone)):
         """The ten hourly slot labels, 8 AM to 6 PM."""
         return SLOT_LABELS
+
+    @router.get("/campus", response_model=Campus, tags=["rooms"])
+    def campus(_: Principal = Depends(anyone)):
+        """The campus clock (BOOKING_TIMEZONE): today's date on campus, now, the slots and the
+        6 PM cut-off. Clients ask here instead of using their own clock or zone."""
+        return campus_day(cfg)
 
     # ------------------------------------------------------------------ bookings
     @router.get("/bookings/available", response_model=Availability, tags=["bookings"])

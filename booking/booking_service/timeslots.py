@@ -1,20 +1,26 @@
 """The ten hourly slots of a day (8 AM - 6 PM) and the campus clock.
 
-Times are campus local time (BOOKING_TIMEZONE). `BookingConfig.now()` may be shifted by
+A slot is named in campus terms: a local date and a label such as '10:00 AM - 11:00 AM'
+in BOOKING_TIMEZONE. Its start and end are instants: aware datetimes here, stored as UTC
+text (shared.database.utc_iso) and shown both in UTC ('...Z') and in the campus zone
+('...-07:00'). Every comparison of times is one of instants, so it holds across DST and
+whatever zone the server runs in. `BookingConfig.now()` may be shifted by
 BOOKING_CLOCK_OFFSET_MINUTES, a testing aid that is refused when FLASK_ENV=production.
+This module owns the booking-day rules (slots, the 6 PM cut-off, "today" on campus);
+the web page asks GET /campus for them instead of restating them.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.config import ConfigError, Settings
 from shared.errors import ValidationFailed
 
 FIRST_HOUR, LAST_HOUR = 8, 18          # slots start 08:00 .. 17:00, the last ends at 18:00
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
+STORED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"   # shared.database.utc_iso: UTC, fixed width
 
 
 def _label(hour: int) -> str:
@@ -60,18 +66,49 @@ class BookingConfig:
 
     # ------------------------------------------------------------------ clock
     def now(self) -> datetime:
-        """Campus local time, naive (shifted by BOOKING_CLOCK_OFFSET_MINUTES in tests)."""
-        return (datetime.now(self.timezone) + timedelta(minutes=self.clock_offset_minutes)).replace(tzinfo=None)
+        """The campus clock: an aware datetime in the campus zone (shifted by
+        BOOKING_CLOCK_OFFSET_MINUTES in tests; the shift is added in UTC, so it is exact
+        across a DST change)."""
+        return (datetime.now(timezone.utc) + timedelta(minutes=self.clock_offset_minutes)).astimezone(self.timezone)
 
     def today(self) -> date:
+        """The date on campus, which is not the server's or UTC's date near midnight."""
         return self.now().date()
 
-    def aware(self, local: datetime) -> datetime:
-        return local.replace(tzinfo=self.timezone)
+    def slot_instants(self, day: date, label: str) -> tuple[datetime, datetime]:
+        """The slot's start and end on a campus date, as aware datetimes in the campus zone.
+        A date at the very edge of the calendar (0001-01-01, 9999-12-31) may have no UTC
+        instant for its slots: that is a 400, not an OverflowError later."""
+        hour = SLOT_HOURS[label]
+        start = datetime.combine(day, time(hour), tzinfo=self.timezone)
+        end = datetime.combine(day, time(hour + 1), tzinfo=self.timezone)
+        try:
+            start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValidationFailed(f"{day.isoformat()} is outside the dates this service can book.",
+                                   code="invalid_date",
+                                   details=[{"field": "date", "message": "out of range"}]) from None
+        return start, end
+
+    def first_bookable_date(self, now: datetime | None = None) -> date:
+        """Today, or tomorrow once today's last slot has ended (the 6 PM cut-off)."""
+        now = (now or self.now()).astimezone(self.timezone)
+        _, last_end = self.slot_instants(now.date(), SLOT_LABELS[-1])
+        return now.date() + timedelta(days=1) if now >= last_end else now.date()
+
+    def local_iso(self, moment: datetime) -> str:
+        """An instant in the campus zone with its offset, e.g. 2025-07-01T08:00:00-07:00."""
+        return moment.astimezone(self.timezone).isoformat(timespec="seconds")
 
 
-def local_text(moment: datetime) -> str:
-    return moment.strftime(LOCAL_FORMAT)
+def parse_stored(text: str) -> datetime:
+    """A stored instant ('YYYY-MM-DDTHH:MM:SS.ffffffZ') as an aware UTC datetime."""
+    return datetime.strptime(text, STORED_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def utc_z(moment: datetime) -> str:
+    """An instant in UTC for clients, to the second: 2025-07-01T15:00:00Z."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_date(value: str, field: str = "date") -> date:
@@ -99,6 +136,15 @@ def parse_slot(value: str, field: str = "time_slot") -> str:
     return label
 
 
-def slot_bounds(day: date, label: str) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(SLOT_HOURS[label]))
-    return start, start + timedelta(hours=1)
+def campus_day(cfg: BookingConfig) -> dict:
+    """What GET /campus answers: the campus clock and the booking-day rules, so a client
+    (the web page) asks for "today" and the cut-off instead of working them out itself."""
+    now = cfg.now()
+    today = now.date()
+    return {"timezone": cfg.timezone.key, "utc_offset": cfg.local_iso(now)[-6:], "now": cfg.local_iso(now),
+            "now_utc": utc_z(now), "today": today.isoformat(), "booking_cutoff": time(LAST_HOUR).strftime("%H:%M"),
+            "first_bookable_date": cfg.first_bookable_date(now).isoformat(),
+            "last_bookable_date": (today + timedelta(days=cfg.max_days_ahead)).isoformat(),
+            "slots": [{"time_slot": label, "start": time(hour).strftime("%H:%M"),
+                       "end": time(hour + 1).strftime("%H:%M")} for label, hour in SLOTS],
+            "checkin_minutes": cfg.checkin_minutes, "max_weeks": cfg.max_weeks}

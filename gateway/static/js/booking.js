@@ -16,9 +16,21 @@ let rooms = [];
 let chosenSlot = null;
 
 if (admin) document.getElementById('mine-title').textContent = 'All upcoming bookings';
-dateInput.min = todayISO();
-// After the day's last slot (6 PM) there is nothing left to book today: open on tomorrow.
-dateInput.value = todayISO(new Date().getHours() >= 18 ? 1 : 0);
+
+// "Today" and the 6 PM cut-off are the campus's (BOOKING_TIMEZONE), not this browser's:
+// the booking service owns them and says them at GET /campus. Without its answer the page
+// still works, on the browser's date.
+async function campusDay() {
+  try { return await api(`${BASE}/campus`); } catch (error) { return null; }
+}
+const campus = await campusDay();
+const today = campus ? campus.today : todayISO();
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const zoneNote = campus && campus.timezone !== browserZone ? ` · times are ${campus.timezone}` : '';
+dateInput.min = today;
+if (campus) dateInput.max = campus.last_bookable_date;
+// After the day's last slot nothing is left to book today: the service then says tomorrow.
+dateInput.value = campus ? campus.first_bookable_date : today;
 
 const featureLabel = (f) => f.replace(/_/g, ' ');
 
@@ -74,7 +86,7 @@ async function loadSlots() {
   if (!roomSelect.value || !dateInput.value) { fill(slotsBox); caption.textContent = ''; return; }
   try {
     const data = await api(`${BASE}/bookings/available`, {query: {room_id: roomSelect.value, date: dateInput.value}});
-    caption.textContent = `${data.room_name}, ${formatDate(data.date)}: ${data.available_slots.length} of ${data.slots.length} free`;
+    caption.textContent = `${data.room_name}, ${formatDate(data.date)}: ${data.available_slots.length} of ${data.slots.length} free${zoneNote}`;
     fill(slotsBox, data.slots.map((slot) => {
       const state = slot.available ? 'Free' : slot.state === 'past' ? 'Past' : 'Taken';
       const button = el('button', {type: 'button', class: 'slot', 'aria-pressed': 'false', disabled: !slot.available,
@@ -109,7 +121,7 @@ function bookingItem(b) {
       el('div', {class: 'small muted'}, [b.building, b.purpose, admin ? `booked by ${b.user_name}` : null,
         b.checked_in ? 'checked in' : null].filter(Boolean).join(' · '))),
     actions);
-  if (b.date === todayISO() && !b.checked_in) {
+  if (b.date === today && !b.checked_in) {
     actions.append(el('button', {type: 'button', class: 'btn btn-secondary btn-small', onclick: async () => {
       try { await api(`${BASE}/bookings/${b.id}/check-in`, {method: 'POST'}); loadBookings(); }
       catch (error) { showMessage(document.getElementById('bookings-error'), errorText(error)); }
