@@ -10,7 +10,14 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from tests.harness import DEFAULT_USERS, NEW_USER_PASSWORD, TEST_SECRET, assert_envelope, wait_refused_everywhere
+from tests.harness import (
+    DEFAULT_USERS,
+    DIRECT_ROUTES,
+    NEW_USER_PASSWORD,
+    TEST_SECRET,
+    assert_envelope,
+    wait_refused_everywhere,
+)
 
 
 @pytest.mark.parametrize("role", ["admin", "faculty", "student"])
@@ -147,13 +154,6 @@ BAD_TOKEN_KINDS = ["expired", "not_yet_valid", "tampered_role", "alg_none", "hs5
                    "wrong_secret", "garbage", "missing_jti"]
 
 # One protected route per service, called directly (defense in depth).
-DIRECT_ROUTES = {
-    "user-management": ("GET", "/users"),
-    "booking": ("GET", "/bookings"),
-    "gpa-calculator": ("POST", "/calculate"),
-    "notification": ("GET", "/notifications"),
-    "maintenance": ("GET", "/tickets"),
-}
 
 
 @pytest.mark.parametrize("kind", BAD_TOKEN_KINDS)
@@ -168,6 +168,7 @@ def test_bad_tokens_are_refused_by_every_service_directly(stack, tokens, kind):
     token = bad_tokens(tokens["student"])[kind]
     checked = 0
     for service, (method, path) in DIRECT_ROUTES.items():
+        path = path.format(user_id="00000000-0000-0000-0000-000000000000")
         if service not in stack.services:
             continue
         body = {"courses": [{"grade": "A", "credits": 3}]} if method == "POST" else None
@@ -181,7 +182,7 @@ def test_a_logged_out_token_is_refused_by_every_service_directly(stack):
     user = stack.new_user("student")
     token = user["token"]
     body = {"courses": [{"grade": "A", "credits": 3}]}
-    routes = {**DIRECT_ROUTES, "user-management": ("GET", f"/users/{user['id']}")}
+    routes = {service: (method, path.format(user_id=user["id"])) for service, (method, path) in DIRECT_ROUTES.items()}
     live = {service: route for service, route in routes.items() if service in stack.services}
     assert live, "no service of this stack to call directly"
     for service, (method, path) in live.items():
@@ -206,7 +207,7 @@ def test_a_logged_out_token_is_refused_by_every_service_directly(stack):
 def test_services_refuse_requests_without_a_token(stack):
     for service, (method, path) in DIRECT_ROUTES.items():
         if service in stack.services:
-            assert_envelope(stack.api(method, path, service=service, json={}), 401)
+            assert_envelope(stack.api(method, path.format(user_id="someone"), service=service, json={}), 401)
 
 
 def test_revoked_user_token_still_expires_normally(stack):
