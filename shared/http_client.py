@@ -104,6 +104,9 @@ class Forwarded:
 
 
 def _is_timeout(exc: BaseException) -> bool:
+    # urllib3's NewConnectionError (refused, unreachable) subclasses its ConnectTimeoutError.
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return False
     return isinstance(exc, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError))
 
 

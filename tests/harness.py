@@ -20,6 +20,7 @@ from typing import Any
 import requests
 
 from shared.config import REPO_ROOT, SERVICES, service_info
+from shared.process import group_members, rolling_restart
 from shared.serve import installed_services
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -90,20 +91,37 @@ class ServiceProcess:
         wait_until(up, timeout, 0.2, f"{self.name} on port {self.port}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """Signal the service's whole process group (it was started in a session of its
+        own) and wait until no process of the group is left: master and workers."""
+        if self.proc is None:
+            return
+        pgid = self.proc.pid
+        if not group_members(pgid):
+            self.proc.poll()
             return
         try:
-            os.killpg(self.proc.pid, sig)
+            os.killpg(pgid, sig)
         except ProcessLookupError:
-            return
+            pass
+        deadline = time.monotonic() + timeout
+        while group_members(pgid) and time.monotonic() < deadline:
+            self.proc.poll()    # reap the master once it exits
+            time.sleep(0.05)
+        if group_members(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+            wait_until(lambda: not group_members(pgid), 10, 0.05, f"{self.name}'s processes to exit")
         try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+    def restart(self, timeout: float = 120.0) -> dict:
+        """The rolling restart of start_all.sh --restart: new workers on the same
+        listening socket, the old ones finish what they serve (shared/process.py)."""
+        return rolling_restart(self.proc.pid, f"{self.url}/health", timeout)
 
 
 class Stack:
@@ -191,6 +209,23 @@ class Stack:
             with conn.cursor() as cur:
                 cur.execute(statement.replace("?", "%s"), params)
                 return cur.fetchall() if cur.description else []
+        finally:
+            conn.close()
+
+    def block_database(self, blocked: bool) -> None:
+        """PostgreSQL only: make this stack's own database refuse connections and end the
+        ones open (what a database outage looks like to the services), or allow them again.
+        The machine's shared server keeps running for everyone else."""
+        import psycopg2
+
+        name = self.env["DB_NAME"]
+        conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {"false" if blocked else "true"}')
+                if blocked:
+                    cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
         finally:
             conn.close()
 
@@ -314,14 +349,16 @@ class SlowClients:
     every `interval` seconds from a single thread, until stop(). A server that gives each
     connection a thread before its head is complete runs out of threads; one that reads heads
     without a thread only keeps a socket open (or closes it after its header timeout).
-    Counts the connections the server closed (`closed_by_server`)."""
+    With `body=True` they send a whole head announcing a 64 KiB body instead, and then the
+    body 16 bytes at a time. Counts the connections the server closed (`closed_by_server`)."""
 
     def __init__(self, port: int, count: int, interval: float = 1.0, host: str = "127.0.0.1",
-                 path: str = "/health"):
+                 path: str = "/health", body: bool = False):
         self.address = (host, port)
         self.count = count
         self.interval = interval
         self.path = path
+        self.body = body
         self.sockets: list[socket.socket] = []
         self.closed_by_server = 0
         self.reopened = 0
@@ -331,7 +368,11 @@ class SlowClients:
     def _open(self) -> socket.socket | None:
         try:
             sock = socket.create_connection(self.address, timeout=5)
-            sock.sendall(f"GET {self.path} HTTP/1.1\r\nHost: slow.example\r\n".encode())
+            if self.body:
+                sock.sendall(f"POST {self.path} HTTP/1.1\r\nHost: slow.example\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 65536\r\n\r\n".encode())
+            else:
+                sock.sendall(f"GET {self.path} HTTP/1.1\r\nHost: slow.example\r\n".encode())
             sock.setblocking(False)
             return sock
         except OSError:
@@ -355,7 +396,7 @@ class SlowClients:
             line += 1
             for index, sock in enumerate(self.sockets):
                 try:
-                    sock.send(f"X-Slow-{line}: {'x' * 8}\r\n".encode())
+                    sock.send(b"x" * 16 if self.body else f"X-Slow-{line}: {'x' * 8}\r\n".encode())
                     continue
                 except BlockingIOError:
                     continue
@@ -382,6 +423,62 @@ class SlowClients:
         self.sockets = []
 
     def __enter__(self) -> "SlowClients":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class SteadyLoad:
+    """Requests at a steady `rate` per second from a few threads until stop(), each on a
+    new connection (so a refused connection shows, and no kept-alive one hides it).
+    `results` holds (started_at, status, seconds) per request; status 0 is no answer."""
+
+    def __init__(self, method: str, url: str, headers: dict | None = None, rate: float = 50.0,
+                 json: Any = None, timeout: float = 10.0, threads: int = 4):
+        self.method, self.url, self.headers, self.json = method, url, dict(headers or {}), json
+        self.rate, self.timeout, self.threads = rate, timeout, threads
+        self.results: list[tuple[float, int, float]] = []
+        self._stop = None
+        self._pool: list = []
+
+    def start(self) -> "SteadyLoad":
+        import threading
+
+        self._stop = threading.Event()
+        interval = self.threads / self.rate
+        first = time.monotonic()
+        self._pool = [threading.Thread(target=self._run, args=(first + i * interval / self.threads, interval),
+                                       daemon=True) for i in range(self.threads)]
+        for thread in self._pool:
+            thread.start()
+        return self
+
+    def _run(self, next_at: float, interval: float) -> None:
+        headers = {**self.headers, "Connection": "close"}
+        while not self._stop.is_set():
+            self._stop.wait(max(0.0, next_at - time.monotonic()))
+            if self._stop.is_set():
+                break
+            next_at += interval
+            started = time.monotonic()
+            try:
+                status = requests.request(self.method, self.url, headers=headers, json=self.json,
+                                          timeout=self.timeout).status_code
+            except requests.RequestException:
+                status = 0
+            self.results.append((started, status, time.monotonic() - started))
+
+    def stop(self) -> "SteadyLoad":
+        self._stop.set()
+        for thread in self._pool:
+            thread.join(self.timeout + 5)
+        return self
+
+    def failures(self, ok=(200,)) -> list[tuple[float, int, float]]:
+        return [r for r in self.results if r[1] not in ok]
+
+    def __enter__(self) -> "SteadyLoad":
         return self.start()
 
     def __exit__(self, *exc) -> None:

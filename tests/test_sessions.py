@@ -260,17 +260,6 @@ def test_a_logout_during_a_redis_outage_is_not_forgotten_when_redis_returns(make
         relay.close()
 
 
-def _block_database(name: str, blocked: bool) -> None:
-    from conftest import _pg_admin_connect
-
-    conn = _pg_admin_connect()
-    with conn.cursor() as cur:
-        cur.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {"false" if blocked else "true"}')
-        if blocked:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-    conn.close()
-
-
 def test_the_gpa_calculator_answers_through_a_database_outage(make_stack):
     """Only our own throw-away database is made unreachable; the server keeps running."""
     stack: Stack = make_stack("postgresql")
@@ -279,8 +268,7 @@ def test_the_gpa_calculator_answers_through_a_database_outage(make_stack):
     ended = stack.new_user("student")
     assert stack.api("POST", "/auth/logout", ended["token"]).status_code == 200
     wait_refused_everywhere(stack, ended["token"], ended["id"])
-    database = stack.env["DB_NAME"]
-    _block_database(database, True)
+    stack.block_database(True)
     try:
         wait_until(lambda: stack.api("GET", "/ready", service="user-management").status_code == 503, 10, 0.1,
                    "user-management notices the outage")
@@ -293,7 +281,7 @@ def test_the_gpa_calculator_answers_through_a_database_outage(make_stack):
             # What was ended before the outage stays ended during it.
             assert_envelope(stack.api("POST", "/api/gpa/calculate", ended["token"], json=GPA_BODY), 401)
     finally:
-        _block_database(database, False)
+        stack.block_database(False)
     wait_until(lambda: stack.api("GET", "/ready", service="user-management").status_code == 200, 30, 0.2,
                "user-management back")
 
