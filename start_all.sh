@@ -2,11 +2,17 @@
 # Campus Services Hub: install what is missing, then (re)start every service under its
 # production server on the spec's ports, on SQLite unless .env says otherwise.
 # Stop with: bash stop_all.sh
+#   bash start_all.sh --restart <service>   a rolling restart of one service: new workers
+#   on the same listening socket, nothing refused, the others untouched (README).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
+RESTART=""
+if [[ "${1:-}" == "--restart" ]]; then
+  RESTART="${2:?usage: bash start_all.sh --restart <service>}"
+fi
 bash scripts/install.sh
-bash stop_all.sh --quiet
+[[ -n $RESTART ]] || bash stop_all.sh --quiet
 
 export PYTHONPATH="$ROOT" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 RUN_DIR="$ROOT/run"
@@ -21,29 +27,56 @@ s = get_settings()
 own = s.jwt_secret_key == os.environ.get("JWT_SECRET_KEY")
 print(s.log_dir, s.flask_env, "JWT_SECRET_KEY" if own else os.environ.get("JWT_SECRET_FILE", LOCAL_JWT_SECRET_FILE))')
 
+# Each service runs in a session of its own (setsid): its master and workers form one
+# process group whose id is the pid recorded here, and stop_all.sh stops the whole group.
+start_service() {  # name entry
+  setsid nohup .venv/bin/python "$2" >>"$RUN_DIR/$1.out" 2>&1 &
+  echo $! >"$RUN_DIR/$1.pid"
+}
+wait_healthy() {  # name port log
+  for _ in $(seq 1 180); do
+    if curl -fsS "http://127.0.0.1:$2/health" >/dev/null 2>&1; then
+      printf '  %-16s healthy  http://localhost:%s\n' "$1" "$2"
+      return 0
+    fi
+    kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null || break
+    sleep 0.5
+  done
+  printf '  %-16s FAILED; see %s/%s.log and %s/%s.out\n' "$1" "$LOG_DIR" "$3" "$RUN_DIR" "$1"
+  return 1
+}
+
 mapfile -t SERVICES < <(.venv/bin/python -m shared.serve list)
+if [[ -n $RESTART ]]; then
+  target="$(.venv/bin/python -m shared.serve name "$RESTART")" || exit 2
+  for line in "${SERVICES[@]}"; do
+    read -r name entry port log <<<"$line"
+    [[ $name == "$target" ]] || continue
+    pid="$(cat "$RUN_DIR/$name.pid" 2>/dev/null || true)"
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+      echo "==> rolling restart of $name (master pid $pid, port $port)"
+      .venv/bin/python -m shared.serve restart "$name" "$pid"
+    else
+      echo "==> $name was not running; starting it"
+      start_service "$name" "$entry"
+      wait_healthy "$name" "$port" "$log"
+    fi
+    exit $?
+  done
+  echo "$target is not installed in this checkout" >&2
+  exit 2
+fi
+
 for line in "${SERVICES[@]}"; do
   read -r name entry port log <<<"$line"
-  nohup .venv/bin/python "$entry" >>"$RUN_DIR/$name.out" 2>&1 &
-  echo $! >"$RUN_DIR/$name.pid"
-  printf '  started %-16s pid %-7s port %s\n' "$name" "$!" "$port"
+  start_service "$name" "$entry"
+  printf '  started %-16s pid %-7s port %s\n' "$name" "$(cat "$RUN_DIR/$name.pid")" "$port"
 done
 
 echo "==> waiting for every /health"
 for line in "${SERVICES[@]}"; do
   read -r name entry port log <<<"$line"
-  ok=0
-  for _ in $(seq 1 180); do
-    if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then ok=1; break; fi
-    if ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then break; fi
-    sleep 0.5
-  done
-  if [[ $ok == 1 ]]; then
-    printf '  %-16s healthy  http://localhost:%s\n' "$name" "$port"
-  else
-    printf '  %-16s FAILED; see %s/%s.log and %s/%s.out\n' "$name" "$LOG_DIR" "$log" "$RUN_DIR" "$name"
-    exit 1
-  fi
+  wait_healthy "$name" "$port" "$log" || exit 1
 done
 
 GATEWAY_PORT="$(.venv/bin/python -c 'from shared.config import get_settings; print(get_settings().service_port("gateway"))')"

@@ -93,9 +93,11 @@ def main() -> dict:
     for target in ("gateway", "maintenance"):
         for phase in ("quiet", "slow"):
             r = result[target][phase]
-            rows.append([target, args.sockets if phase == "slow" else 0, r["requests"], r["failures"],
-                         r["p50_ms"], r["p99_ms"], r["max_ms"]])
-    print(table(rows, ["target", "slow sockets", "requests", "failures", "p50 ms", "p99 ms", "max ms"]))
+            rows.append({"target": target, "slow sockets": args.sockets if phase == "slow" else 0,
+                         "requests": r["requests"], "failures": r["failures"], "p50 ms": r["p50_ms"],
+                         "p99 ms": r["p99_ms"], "max ms": r["max_ms"]})
+    print(table([list(r.values()) for r in rows], list(rows[0])))
+    result["rows"] = rows     # the table of docs/benchmarks.md (bench/run_all.py)
     save("slow_clients", result)
     return result
 

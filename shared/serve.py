@@ -2,8 +2,9 @@
 
 Every way of starting a service goes through here: `python <service>/<entry>` (which
 start_all.sh, the tests and the Dockerfiles use) calls `serve(name)`, which replaces the
-process with gunicorn (Flask), uvicorn (FastAPI) or gunicorn's threaded worker with
-simple-websocket (the Socket.IO service). Workers: <PREFIX>_WORKERS, else WEB_WORKERS.
+process with gunicorn: its threaded worker for Flask (shared/gunicorn_worker.py, with
+simple-websocket for the Socket.IO service), uvicorn's worker for FastAPI
+(shared/asgi_worker.py). Workers: <PREFIX>_WORKERS, else WEB_WORKERS.
 """
 from __future__ import annotations
 
@@ -23,19 +24,19 @@ def server_command(name: str) -> list[str]:
     folder = str(REPO_ROOT / info.folder)
     python = sys.executable
     if info.server == "uvicorn":
-        module, _, factory = info.app_target.partition(":")
-        return [python, "-m", "uvicorn", f"{module}:{factory}", "--factory", "--app-dir", folder,
-                "--host", settings.bind_host, "--port", str(port), "--workers", str(workers),
-                "--no-server-header", "--timeout-graceful-shutdown", "20", "--log-level", "warning",
-                # h11, answering the requests it cannot parse in the error envelope
-                "--http", "shared.server_limits:EnvelopeH11Protocol"]
-    threads = env.int(f"{info.prefix}_THREADS", 8, minimum=1)
-    if info.server == "socketio":
-        # Socket.IO keeps per-client state in the process: one worker per instance, many
-        # threads; scale out with more instances sharing Redis (REDIS_URL).
-        workers, threads = 1, env.int(f"{info.prefix}_THREADS", 256, minimum=4)
-    return [python, "-m", "gunicorn", info.app_target, "--chdir", folder, "--bind", bind,
-            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+        # FastAPI: uvicorn's server in gunicorn's worker (shared/asgi_worker.py), so that
+        # every service has the same master: graceful reload on HUP, workers die with it.
+        app, server = f"{info.app_target}()", ["--worker-class", "shared.asgi_worker.EnvelopeUvicornWorker"]
+    else:
+        threads = env.int(f"{info.prefix}_THREADS", 8, minimum=1)
+        if info.server == "socketio":
+            # Socket.IO keeps per-client state in the process: one worker per instance, many
+            # threads; scale out with more instances sharing Redis (REDIS_URL).
+            workers, threads = 1, env.int(f"{info.prefix}_THREADS", 256, minimum=4)
+        # gthread, reading each request in full before a thread sees it (slow clients)
+        app, server = info.app_target, ["--worker-class", "shared.gunicorn_worker.RequestBufferingWorker",
+                                        "--threads", str(threads)]
+    return [python, "-m", "gunicorn", app, "--chdir", folder, "--bind", bind, "--workers", str(workers), *server,
             "--graceful-timeout", "20", "--timeout", "120", "--log-level", "warning",
             "--config", str(REPO_ROOT / "shared" / "gunicorn_conf.py")]
 
@@ -74,14 +75,33 @@ def installed_services() -> list[str]:
 
 
 if __name__ == "__main__":
-    # `python -m shared.serve list` prints "name folder/entry port log_name" per service.
-    if sys.argv[1:] == ["list"]:
+    # `python -m shared.serve list` prints "name folder/entry port log_name" per service;
+    # `name <alias>` the canonical name; `restart <service> <master pid>` does the rolling
+    # restart of start_all.sh --restart (shared/process.py).
+    args = sys.argv[1:]
+    if args == ["list"]:
         settings = get_settings()
         for name in installed_services():
             info = service_info(name)
             print(name, f"{info.folder}/{info.entry}", settings.service_port(name), info.log_name)
-    elif len(sys.argv) == 2:
-        serve(sys.argv[1])
+    elif len(args) == 2 and args[0] == "name":
+        try:
+            print(service_info(args[1]).name)
+        except KeyError as exc:
+            sys.exit(str(exc).strip('"'))
+    elif len(args) == 3 and args[0] == "restart":
+        from shared.process import rolling_restart
+
+        port = get_settings().service_port(args[1])
+        try:
+            done = rolling_restart(int(args[2]), f"http://127.0.0.1:{port}/health")
+        except (RuntimeError, TimeoutError) as exc:
+            sys.exit(f"restart of {args[1]} failed: {exc}")
+        print(f"  {args[1]:<16} restarted in {done['seconds']} s: workers {done['old_workers']} -> "
+              f"{done['new_workers']}, port {port} open throughout")
+    elif len(args) == 1:
+        serve(args[0])
     else:
-        print("usage: python -m shared.serve list | <service>", file=sys.stderr)
+        print("usage: python -m shared.serve list | name <alias> | restart <service> <pid> | <service>",
+              file=sys.stderr)
         sys.exit(2)

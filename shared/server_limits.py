@@ -28,6 +28,7 @@ MAX_HEADER_FIELDS = 100        # header lines per request (gunicorn limit_reques
 MESSAGES = {
     400: "The request is not valid HTTP.",
     403: "This request is not allowed.",
+    408: "The request did not arrive in time.",
     414: "The request URI is too long.",
     417: "This expectation cannot be met.",
     431: "The request headers are too large.",
