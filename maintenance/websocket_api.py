@@ -4,11 +4,6 @@
 (one worker, many threads; scale out with more instances sharing Redis via REDIS_URL).
 The app itself is built by maintenance_service.create_app(); see shared/serve.py.
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 if __name__ == "__main__":
     from shared.serve import serve
 

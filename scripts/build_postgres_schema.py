@@ -13,10 +13,9 @@ import importlib
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from shared.config import SERVICES
 
-from shared.config import SERVICES  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET = ROOT / "init-db-postgres.sql"
 HEADER = """-- Campus Services Hub: every table of every service, for PostgreSQL 15.
@@ -33,11 +32,7 @@ def service_schemas() -> list[tuple[str, str]]:
         folder = ROOT / info.folder
         if not (folder / package).is_dir():
             continue
-        sys.path.insert(0, str(folder))
-        try:
-            module = importlib.import_module(package)
-        finally:
-            sys.path.remove(str(folder))
+        module = importlib.import_module(package)
         schema = getattr(module, "SCHEMA", None)
         if schema:
             out.append((name, schema.strip()))

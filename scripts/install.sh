@@ -44,6 +44,15 @@ if [[ ! -f "$STAMP" ]]; then
   touch "$STAMP"
 fi
 
+# The platform's own packages (shared, gateway_app, booking_service, ...; pyproject.toml),
+# editable: imports work from anywhere and a code change needs no reinstall.
+CODESTAMP=".venv/.installed-code-$(sha1sum pyproject.toml | cut -c1-16)"
+if [[ ! -f "$CODESTAMP" ]]; then
+  say "installing the platform's packages (editable)"
+  "$VPY" -m pip install --quiet --disable-pip-version-check --no-deps -e .
+  touch "$CODESTAMP"
+fi
+
 if [[ -f gateway/package-lock.json ]]; then
   LOCKSTAMP="gateway/node_modules/.installed-$(sha1sum gateway/package-lock.json | cut -c1-16)"
   if [[ ! -f "$LOCKSTAMP" ]]; then

@@ -20,13 +20,11 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from build_postgres_schema import render  # the sibling script (this folder is on sys.path)
+
+from shared.config import SERVICES, load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from build_postgres_schema import render  # noqa: E402
-
-from shared.config import SERVICES, load_settings  # noqa: E402
 
 # The SQLite file each service keeps (in its folder, or in DATA_DIR when set).
 SQLITE_FILES = {"gateway": "gateway.db", "user-management": "users.db", "booking": "bookings.db",

@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from typing import Iterable, Literal
 
 import jwt
 
@@ -25,7 +25,12 @@ from shared.errors import Forbidden, Unauthorized
 from shared.revocation import SessionRevocations, session_revocations
 
 ALGORITHM = "HS256"
+# The platform's roles: the one definition (docs/DEVELOPING.md, "Where is the rule for X").
+# Pydantic models use Role, the schemas' CHECK constraints are generated from ROLES, and
+# the pages ask user-management (GET /users/roles).
 ROLES = ("admin", "faculty", "student")
+DEFAULT_ROLE = "student"   # a new account's role unless an admin chooses another
+Role = Literal[ROLES]
 SERVICE_ROLE = "service"
 REQUIRED_CLAIMS = ["sub", "role", "iat", "exp", "jti"]
 
@@ -41,7 +46,6 @@ class Principal:
     jti: str
     exp: int
     iat: float = 0.0
-    token: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -127,7 +131,7 @@ def _verify_uncached(settings: Settings, token: str) -> Principal:
         raise Unauthorized("The token carries an unknown role.", code="invalid_token")
     return Principal(id=str(claims["sub"]), email=str(claims.get("email") or ""),
                      name=str(claims.get("name") or ""), role=role, jti=str(claims["jti"]),
-                     exp=int(claims["exp"]), iat=float(claims["iat"]), token=token)
+                     exp=int(claims["exp"]), iat=float(claims["iat"]))
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -177,6 +181,7 @@ def require_auth(*roles: str):
             check_roles(principal, roles)
             g.user = principal
             return view(*args, **kwargs)
+        wrapper.__openapi_roles__ = roles   # the OpenAPI document marks it protected (shared/openapi.py)
         return wrapper
     return decorator
 
@@ -188,20 +193,26 @@ def current_user() -> Principal:
 
 
 # --------------------------------------------------------------------------- FastAPI
-def fastapi_auth(settings: Settings, *roles: str):
-    """A FastAPI dependency returning the Principal (roles checked when given).
+def fastapi_auth(*roles: str):
+    """A FastAPI dependency returning the Principal (roles checked when given). The
+    settings are the app's (`app.state.settings`, set by shared.web.create_fastapi_app),
+    so routes can live in module-level routers and tests can override the dependency.
 
-    Declared with HTTPBearer so Swagger UI offers an Authorize button. The dependency
-    takes only the credentials (no annotations to resolve), because FastAPI is imported
-    here lazily: the Flask services' images do not install it."""
-    from fastapi import Depends
+    Declared with HTTPBearer so Swagger UI offers an Authorize button. FastAPI is
+    imported here lazily (the Flask services' images do not install it), so the
+    dependency's annotations are set to the classes themselves, not resolved from names."""
+    from fastapi import Depends, Request
     from fastapi.security import HTTPBearer
 
-    scheme = HTTPBearer(auto_error=False, description="The token from POST /auth/login on the gateway.")
+    # Named as every document of the platform names it (shared/openapi.py), so the gateway's
+    # merged document has one scheme and Authorize applies to booking's operations too.
+    scheme = HTTPBearer(auto_error=False, scheme_name="bearerAuth",
+                        description="The token from POST /auth/login on the gateway.")
 
-    def dependency(credentials=Depends(scheme)):
+    def dependency(request, credentials=Depends(scheme)):
         header = f"Bearer {credentials.credentials}" if credentials is not None else None
-        principal = authenticate(settings, header)
+        principal = authenticate(request.app.state.settings, header)
         check_roles(principal, roles)
         return principal
+    dependency.__annotations__ = {"request": Request, "return": Principal}
     return dependency

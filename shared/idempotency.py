@@ -128,10 +128,11 @@ def from_flask(table: str, body: Any, *, key: str | None = None, status: int = 2
 
 
 def fastapi_header():
-    """A FastAPI parameter default for the header: `key: Optional[str] = idempotency.fastapi_header()`."""
+    """The header as FastAPI parameter metadata:
+    `key: Annotated[Optional[str], idempotency.fastapi_header()] = None`."""
     from fastapi import Header
 
-    return Header(None, alias=KEY_HEADER, max_length=MAX_KEY_LENGTH,
+    return Header(alias=KEY_HEADER, max_length=MAX_KEY_LENGTH,
                   description="Any unique value (a UUID) per create. Sending the same request again with the "
                               "same key within 24 hours returns the first answer instead of creating again "
                               f"(header {REPLAYED_HEADER}: true); the same key with another request is 409.")

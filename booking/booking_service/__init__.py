@@ -1,4 +1,5 @@
-"""Booking service: the app factory. Routes in routes.py, logic and SQL in bookings.py/rooms.py.
+"""Booking service: the app factory. Routes in api/routes/ (their dependencies in api/deps.py),
+logic and SQL in bookings.py/rooms.py.
 
 Settings (environment): BOOKING_MAX_ACTIVE_STUDENT (5), BOOKING_MAX_ACTIVE_FACULTY (20),
 BOOKING_MAX_ACTIVE_ADMIN (0 = unlimited), BOOKING_MAX_DAYS_AHEAD (90), BOOKING_MAX_WEEKS (12),
@@ -17,6 +18,7 @@ from shared.config import Settings, load_settings
 from shared.database import Database
 from shared.http_client import HttpClient
 from shared.metrics import breaker_gauge, outbox_gauge
+from shared.openapi import document_fastapi
 from shared.outbox import OutboxDispatcher, outbox_ddl
 from shared.web import create_fastapi_app
 
@@ -65,39 +67,11 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     from fastapi.staticfiles import StaticFiles
     from swagger_ui_bundle import swagger_ui_path
 
-    from .routes import DOCS_ASSETS, build_router
+    from .api import api_router
+    from .api.routes.docs import DOCS_ASSETS
 
     app.mount(f"/{DOCS_ASSETS}", StaticFiles(directory=swagger_ui_path), name="docs-assets")
-    app.include_router(build_router(settings, db, cfg, dispatcher))
-    _document_error_envelope(app)
+    app.include_router(api_router)
+    document_fastapi(app)   # the platform's error envelope and security scheme
     return app
 
-
-def _document_error_envelope(app) -> None:
-    """The OpenAPI document says what clients really get: FastAPI's 422 is answered as a
-    400 in the platform's error envelope (shared/errors.py), like every other error."""
-    build = app.openapi
-    envelope = {"type": "object", "required": ["error", "code", "correlation_id"], "properties": {
-        "error": {"type": "string"}, "code": {"type": "string"}, "correlation_id": {"type": "string"},
-        "details": {}}}
-    ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
-    statuses = {"400": "Invalid input", "401": "No or bad token", "403": "Not allowed", "404": "Not found",
-                "409": "Conflict (slot_taken, booking_limit, ...)"}
-
-    def openapi():
-        if app.openapi_schema is None:
-            schema = build()
-            schema.setdefault("components", {}).setdefault("schemas", {})["ErrorEnvelope"] = envelope
-            schema["components"]["schemas"].pop("HTTPValidationError", None)
-            schema["components"]["schemas"].pop("ValidationError", None)
-            for operations in schema.get("paths", {}).values():
-                for operation in operations.values():
-                    responses = operation.setdefault("responses", {})
-                    responses.pop("422", None)
-                    for status, text in statuses.items():
-                        responses.setdefault(status, {"description": text,
-                                                      "content": {"application/json": {"schema": ref}}})
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi

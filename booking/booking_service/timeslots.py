@@ -12,8 +12,9 @@ the web page asks GET /campus for them instead of restating them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.config import ConfigError, Settings
@@ -41,6 +42,9 @@ class BookingConfig:
     max_weeks: int
     checkin_minutes: int
     clock_offset_minutes: int
+    # The clock itself: an aware "now". In-process tests put a fixed one here
+    # (dataclasses.replace(cfg, clock=...)); processes shift it with the offset above.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc), compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "BookingConfig":
@@ -69,7 +73,7 @@ class BookingConfig:
         """The campus clock: an aware datetime in the campus zone (shifted by
         BOOKING_CLOCK_OFFSET_MINUTES in tests; the shift is added in UTC, so it is exact
         across a DST change)."""
-        return (datetime.now(timezone.utc) + timedelta(minutes=self.clock_offset_minutes)).astimezone(self.timezone)
+        return (self.clock() + timedelta(minutes=self.clock_offset_minutes)).astimezone(self.timezone)
 
     def today(self) -> date:
         """The date on campus, which is not the server's or UTC's date near midnight."""

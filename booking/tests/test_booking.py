@@ -137,14 +137,6 @@ def test_validation_errors_use_the_envelope(stack, tokens):
     assert available(stack, token, 3, day(4))["available_slots"] == SLOTS
 
 
-def test_today_slot_that_has_ended_is_refused(stack, tokens):
-    now = datetime.now(timezone.utc)
-    ended = [s for s, hour in zip(SLOTS, range(8, 18)) if hour + 1 <= now.hour]
-    if not ended:
-        pytest.skip("no slot of today (UTC) has ended yet; covered by the simulated-clock test")
-    assert_envelope(book(stack, tokens["admin"], 4, utc_today().isoformat(), ended[-1]), 400, "slot_ended")
-
-
 # ----------------------------------------------------------------------------- conflicts
 def test_double_booking_is_409_and_cancel_rebook_works_repeatedly(stack, tokens):
     first, second = stack.new_user("student", tokens["admin"]), stack.new_user("faculty", tokens["admin"])
@@ -368,7 +360,9 @@ def test_docs_are_served_locally_with_bearer_auth(stack):
     assert "SwaggerUIBundle" in requests.get(urljoin(base, scripts[0]), timeout=30).text
     spec_url = re.search(r"url: '([^']+)'", html).group(1)
     spec = requests.get(urljoin(base, spec_url), timeout=30).json()
-    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    # The platform's one scheme name (shared/openapi.py), so the gateway's merged document has one scheme.
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["paths"]["/bookings"]["post"]["security"] == [{"bearerAuth": []}]
     assert "/bookings" in spec["paths"] and "/bookings/available" in spec["paths"]
 
 
@@ -426,13 +420,10 @@ def test_check_in_window_and_release_of_no_shows(make_stack, backend):
 
 
 def test_clock_offset_is_refused_in_production():
-    import sys
-    from pathlib import Path
+
+    from booking_service.timeslots import BookingConfig
 
     from shared.config import ConfigError
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from booking_service.timeslots import BookingConfig
 
     env = {"FLASK_ENV": "production", "JWT_SECRET_KEY": "p" * 40, "BOOKING_CLOCK_OFFSET_MINUTES": "30"}
     with pytest.raises(ConfigError, match="BOOKING_CLOCK_OFFSET_MINUTES"):

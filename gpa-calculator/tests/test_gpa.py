@@ -1,21 +1,13 @@
 """GPA calculator: the arithmetic as unit tests, then the HTTP API through the gateway."""
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
-from tests.harness import assert_envelope
-
-_FOLDER = str(Path(__file__).resolve().parents[1])
-if _FOLDER not in sys.path:
-    sys.path.insert(0, _FOLDER)
-
-from gpa_service import gpa  # noqa: E402
+from gpa_service import gpa
 
 from shared.errors import ValidationFailed  # noqa: E402
+from tests.harness import assert_envelope
 
 SPEC_EXAMPLE = {"courses": [{"grade": "A", "credits": 3}, {"grade": "B", "credits": 4}, {"grade": "A", "credits": 3}]}
 

@@ -7,36 +7,19 @@ stand-in a test hands to create_app) together with the taxonomy and the priority
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
+
+import enhanced_model
 
 logger = logging.getLogger(__name__)
-MAINTENANCE_DIR = Path(__file__).resolve().parent.parent
-
-
-def rules_module():
-    """maintenance/enhanced_model.py, importable whatever the working directory."""
-    if str(MAINTENANCE_DIR) not in sys.path:
-        sys.path.insert(0, str(MAINTENANCE_DIR))
-    return importlib.import_module("enhanced_model")
 
 
 def load_classifier(model_dir: str | None, runtime: str | None = None):
     """The real classifier; enhanced_model.load_classifier never raises (keyword fallback)."""
-    module = rules_module()
-    kwargs: dict[str, Any] = {}
-    if runtime:
-        import inspect
-
-        params = inspect.signature(module.load_classifier).parameters
-        if "runtime" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            kwargs["runtime"] = runtime
-    return module.load_classifier(model_dir, **kwargs)
+    return enhanced_model.load_classifier(model_dir, runtime=runtime)
 
 
 @dataclass
@@ -52,7 +35,7 @@ class Analysis:
 class Analyzer:
     def __init__(self, classifier, *, urgent_hours: int = 4, standard_hours: int = 72, module=None):
         self.classifier = classifier
-        self.rules = module or rules_module()
+        self.rules = module or enhanced_model
         self.urgent_hours = urgent_hours
         self.standard_hours = standard_hours
         self.categories: list[str] = list(self.rules.CATEGORIES)

@@ -46,7 +46,10 @@ REPO_MAINTENANCE = HERE.parent
 DATA_CSV = HERE / "data" / "tickets.csv"
 DEFAULT_OUT = REPO_MAINTENANCE / "model"
 
-CATEGORIES = ["Plumbing", "Electrical", "HVAC", "Carpentry", "Cleaning", "IT", "Security", "Other"]
+# The categories are the service's (enhanced_model.CATEGORIES): the checkpoint's labels follow them.
+sys.path.insert(0, str(REPO_MAINTENANCE))
+from enhanced_model import CATEGORIES  # noqa: E402
+
 MAX_LENGTH = 64
 SEED = 13
 
@@ -367,7 +370,6 @@ def train(out: Path, epochs: int = 5, seed: int = SEED, batch_size: int = 32, lr
     )
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     # The ONNX Runtime files (the service's default runtime) come from the same weights.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from enhanced_model import export_onnx
 
     for runtime, path in export_onnx(out).items():

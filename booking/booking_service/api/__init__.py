@@ -1,0 +1,9 @@
+"""The booking service's HTTP API: module-level routers (routes/) over the domain
+modules, with their dependencies in deps.py."""
+from fastapi import APIRouter
+
+from .routes import bookings, docs, rooms
+
+api_router = APIRouter()
+for module in (docs, rooms, bookings):
+    api_router.include_router(module.router)
