@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT NOT NULL,
     email_key TEXT NOT NULL UNIQUE,          -- shared.accounts.normalize_email(email): one account per address
     name TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'faculty', 'student')),
+    role TEXT NOT NULL CHECK (role IN ('admin', 'faculty', 'student')),   -- generated from shared.auth.ROLES
     password_hash TEXT NOT NULL,
     must_change_password BOOLEAN NOT NULL DEFAULT FALSE,  -- a one-time password: no sign-in until changed
     created_at TEXT NOT NULL,
@@ -157,7 +157,7 @@ CREATE INDEX IF NOT EXISTS idx_booking_idempotency_expiry ON booking_idempotency
 CREATE TABLE IF NOT EXISTS notifications (
     id BIGSERIAL PRIMARY KEY,
     user_id TEXT,                                   -- audience: one user ...
-    role TEXT CHECK (role IS NULL OR role IN ('admin', 'faculty', 'student')),  -- ... a role ...
+    role TEXT CHECK (role IS NULL OR role IN ('admin', 'faculty', 'student')),  -- ... a role (shared.auth.ROLES) ...
     broadcast BOOLEAN NOT NULL DEFAULT FALSE,       -- ... or everyone: exactly one of the three
     title TEXT NOT NULL,
     body TEXT NOT NULL,
@@ -218,12 +218,12 @@ CREATE TABLE IF NOT EXISTS tickets (
     confidence DOUBLE PRECISION NOT NULL,
     classification_method TEXT NOT NULL,
     needs_review BOOLEAN NOT NULL,
-    priority TEXT NOT NULL CHECK (priority IN ('urgent', 'standard')),
+    priority TEXT NOT NULL CHECK (priority IN ('urgent', 'standard')),  -- generated from models.PRIORITIES
     impact TEXT NOT NULL,
     sla_hours INTEGER NOT NULL,
     sla_due_at TEXT NOT NULL,
     department TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'resolved', 'closed')),
+    status TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'resolved', 'closed')),  -- generated from models.TRANSITIONS
     possible_duplicate_of BIGINT,
     user_id TEXT NOT NULL,
     user_name TEXT NOT NULL,

@@ -83,9 +83,9 @@ GATEWAY_PORT="$(.venv/bin/python -c 'from shared.config import get_settings; pri
 if [[ $FLASK_ENV_NOW == production ]]; then
   LOGINS="no default accounts in production: the first admin is ADMIN_EMAIL, or see $LOG_DIR/usermgmt.log"
 else
-  LOGINS="admin@example.com / admin123
-                  faculty@example.com / faculty123
-                  student@example.com / student123"
+  # The default accounts are defined once, in shared/accounts.py.
+  LOGINS="$(.venv/bin/python -c 'from shared.accounts import DEFAULT_USERS
+print("\n                  ".join(f"{a.email} / {a.password}" for a in DEFAULT_USERS))')"
 fi
 cat <<INFO
 

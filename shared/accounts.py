@@ -14,6 +14,24 @@ casefolding because casefold() can produce characters that NFKC would change.
 from __future__ import annotations
 
 import unicodedata
+from typing import NamedTuple
+
+
+class DevAccount(NamedTuple):
+    email: str
+    name: str
+    role: str
+    password: str
+
+
+# The default accounts, development and testing only (DESIGN decision 10; production gets
+# none): user-management seeds them on first start, start_all.sh prints them and the
+# tests sign in with them. Defined once, here.
+DEFAULT_USERS = (
+    DevAccount("admin@example.com", "Admin User", "admin", "admin123"),
+    DevAccount("faculty@example.com", "Faculty User", "faculty", "faculty123"),
+    DevAccount("student@example.com", "Student User", "student", "student123"),
+)
 
 
 def clean_email(email: str) -> str:

@@ -140,10 +140,6 @@ class Connection:
             self.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         return True
 
-    def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> None:
-        for params in seq:
-            self.execute(sql, params)
-
     def for_update(self, of: str | None = None) -> str:
         """The clause that ends a SELECT whose rows this transaction will change, so no
         other transaction changes them in between (read-modify-write without lost updates):
@@ -277,8 +273,6 @@ class Database:
             with self._sqlite_transaction(readonly) as conn:
                 yield conn
 
-    get_connection = connection  # the spec's name
-
     def ping(self) -> bool:
         with self.connection(readonly=True) as conn:
             return conn.execute("SELECT 1 AS ok").scalar() == 1
@@ -390,12 +384,8 @@ def utc_iso(moment) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def retry_busy(fn, attempts: int = 5, delay: float = 0.05):
-    """Run fn(), retrying briefly when SQLite reports a locked database."""
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except ServiceUnavailable as exc:
-            if exc.code != "database_busy" or attempt == attempts - 1:
-                raise
-            time.sleep(delay * (2 ** attempt))
+def sql_values(values) -> str:
+    """Names as SQL string literals ("'a', 'b'"), for a CHECK (column IN (...)) that a
+    schema generates from the rule's one definition (e.g. shared.auth.ROLES) instead of
+    restating it."""
+    return ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)

@@ -282,32 +282,3 @@ class HttpClient:
 
     def delete(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", url, **kwargs)
-
-
-_default: HttpClient | None = None
-_default_lock = threading.Lock()
-
-
-def default_client() -> HttpClient:
-    """A process-wide client for scripts; services build their own in create_app."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = HttpClient(get_settings(), service="script")
-        return _default
-
-
-def get(url: str, **kwargs: Any) -> requests.Response:
-    return default_client().get(url, **kwargs)
-
-
-def post(url: str, **kwargs: Any) -> requests.Response:
-    return default_client().post(url, **kwargs)
-
-
-def put(url: str, **kwargs: Any) -> requests.Response:
-    return default_client().put(url, **kwargs)
-
-
-def delete(url: str, **kwargs: Any) -> requests.Response:
-    return default_client().delete(url, **kwargs)

@@ -20,7 +20,6 @@ from shared.errors import (
     BadRequest,
     HeadersTooLarge,
     PayloadTooLarge,
-    ServiceUnavailable,
     UnsupportedMediaType,
     UriTooLong,
     ValidationFailed,
@@ -51,15 +50,12 @@ def _ready_payload(service: str, checks: dict[str, Callable[[], Any]]) -> tuple[
 
 # ----------------------------------------------------------------------------- Flask
 def create_flask_app(service: str, settings: Settings, *, readiness: dict[str, Callable[[], Any]] | None = None,
-                     health: Callable[[], dict] | None = None, static_folder: str | None = None,
-                     openapi: bool = True, gauges: list | None = None):
+                     health: Callable[[], dict] | None = None, openapi: bool = True):
     from flask import Flask, g, jsonify, request
 
     info = service_info(service)
     setup_logging(info.name, info.log_name, settings.log_dir, settings.log_level)
-    app = Flask(info.name, static_folder=static_folder, static_url_path=None if static_folder else None)
-    if static_folder is None:
-        app.static_folder = None
+    app = Flask(info.name, static_folder=None)
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.json.sort_keys = False
@@ -84,7 +80,7 @@ def create_flask_app(service: str, settings: Settings, *, readiness: dict[str, C
             metrics.observe(info.name, request.method, route, response.status_code, elapsed / 1000)
         return response
 
-    app.config["METRIC_GAUGES"] = list(gauges or [])
+    app.config["METRIC_GAUGES"] = []      # callables adding to /metrics, e.g. breaker_gauge(http)
     app.config["HEALTH_EXTRAS"] = []      # callables adding to /health, e.g. the outbox summary
     scrape_policy = metrics.ScrapePolicy.from_settings(settings)
 
@@ -314,8 +310,3 @@ class RequestLimits:
         async def replay():
             return messages.pop(0) if messages else await receive()
         return replay
-
-
-def unavailable_if(condition: bool, message: str) -> None:
-    if condition:
-        raise ServiceUnavailable(message)

@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from shared.accounts import DEFAULT_USERS as SEEDED_ACCOUNTS
 from shared.config import REPO_ROOT, SERVICES, service_info
 from shared.process import group_members, rolling_restart
 from shared.serve import installed_services
@@ -26,9 +27,8 @@ from shared.serve import installed_services
 TEST_SECRET = "test-secret-" + "x" * 40
 # Users made by tests get this password: long and on no common-password list.
 NEW_USER_PASSWORD = "Quiet-Harbor-Lamp-47"
-DEFAULT_USERS = {"admin": ("admin@example.com", "admin123"),
-                 "faculty": ("faculty@example.com", "faculty123"),
-                 "student": ("student@example.com", "student123")}
+# role -> (email, password) of the default accounts user-management seeds (shared/accounts.py).
+DEFAULT_USERS = {account.role: (account.email, account.password) for account in SEEDED_ACCOUNTS}
 
 
 def free_port() -> int:

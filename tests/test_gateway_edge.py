@@ -136,7 +136,7 @@ def test_aggregate_health_lists_every_service(stack):
     assert set(body["services"]) == {"gateway", "user-management", "booking", "gpa-calculator",
                                      "notification", "maintenance"}
     for name in stack.services:
-        assert body["services"][name]["status"] in ("healthy", "degraded"), body
+        assert body["services"][name]["status"] == "healthy", body     # maintenance has its checkpoint
 
 
 def test_docs_page_uses_only_local_assets_and_covers_the_api(stack):

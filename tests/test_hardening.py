@@ -192,11 +192,10 @@ def test_pages_carry_a_strict_content_security_policy(stack):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
     if "maintenance" in stack.services:
-        board = requests.get(stack.url("maintenance") + "/", timeout=10)
-        assert "unsafe-inline" not in board.headers["Content-Security-Policy"]
-        assert "frame-ancestors 'none'" in board.headers["Content-Security-Policy"]
-        assert "<script>" not in board.text and "<style>" not in board.text
-        assert requests.get(stack.url("maintenance") + "/websocket_frontend.js", timeout=10).status_code == 200
+        # The maintenance port serves no page of its own: its old board address sends the
+        # browser to the gateway's, which carries the policy above.
+        board = requests.get(stack.url("maintenance") + "/", timeout=10, allow_redirects=False)
+        assert board.status_code == 302 and board.headers["Location"] == stack.url() + "/maintenance.html"
 
 
 def test_login_me_and_every_api_answer_are_not_stored(stack, tokens):

@@ -15,6 +15,8 @@ from shared.config import load_settings
 from shared.errors import ServiceUnavailable
 from tests.harness import free_port, wait_until
 
+pytestmark = pytest.mark.fast     # in-process: no service processes
+
 
 class Upstream:
     """A tiny HTTP/1.1 keep-alive server on a fixed port that can be stopped and restarted."""

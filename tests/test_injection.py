@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from tests.harness import assert_envelope
+
 PAYLOADS = ["Robert'); DROP TABLE users;--", "' OR '1'='1", "\"; DELETE FROM bookings; --",
             "<img src=x onerror=alert(1)>", "50% off ? $1 \\ %s %(x)s"]
 
@@ -21,11 +23,17 @@ def test_user_names_keep_hostile_text(stack, tokens, payload):
     assert stack.api("POST", "/auth/login", json={"email": "student@example.com", "password": "student123"}).status_code == 200
 
 
-@pytest.mark.parametrize("query", ["role=' OR '1'='1", "page=1;DROP TABLE users", "per_page=1 OR 1=1"])
-def test_query_parameters_are_not_sql(stack, tokens, query):
-    response = stack.api("GET", f"/api/users?{query}", tokens["admin"])
-    assert response.status_code in (400, 404), response.text
-    assert stack.api("GET", "/api/users", tokens["admin"]).json()["total"] >= 3
+@pytest.mark.parametrize("query, status, code, field", [
+    ("role=' OR '1'='1", 404, "not_found", None),               # no such role (as /users/by-role/<role>)
+    ("page=1;DROP TABLE users", 400, "validation_error", "page"),
+    ("per_page=1 OR 1=1", 400, "validation_error", "per_page"),
+])
+def test_query_parameters_are_not_sql(stack, tokens, query, status, code, field):
+    before = stack.api("GET", "/api/users", tokens["admin"]).json()["total"]
+    body = assert_envelope(stack.api("GET", f"/api/users?{query}", tokens["admin"]), status, code)
+    if field:
+        assert [d["field"] for d in body["details"]] == [field], body
+    assert stack.api("GET", "/api/users", tokens["admin"]).json()["total"] == before
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

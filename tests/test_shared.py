@@ -10,6 +10,9 @@ from shared.config import ConfigError, load_settings
 from shared.database import Database, IntegrityViolation, to_pyformat
 from shared.errors import ServiceUnavailable
 from shared.http_client import CircuitBreaker, HttpClient
+from tests.harness import wait_until
+
+pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 @pytest.mark.parametrize("env, variable", [
@@ -54,10 +57,20 @@ def test_a_token_verified_before_is_still_refused_once_it_expires():
     other = load_settings({"JWT_SECRET_KEY": "z" * 40})
     with pytest.raises(Unauthorized):                       # the cache is per secret
         verify_token(other, token)
-    time.sleep(1.1)
-    with pytest.raises(Unauthorized) as refused:
+
+    def refusal():
+        try:
+            verify_token(settings, token)                   # still the cached answer until exp
+        except Unauthorized as exc:
+            return exc
+        return None
+
+    # exp is a whole second, at most one second away: poll for the refusal, no fixed sleep.
+    refused = wait_until(refusal, timeout=5, interval=0.02, message="the cached token to expire")
+    assert refused.code == "token_expired"
+    with pytest.raises(Unauthorized) as again:              # and it stays refused
         verify_token(settings, token)
-    assert refused.value.code == "token_expired"
+    assert again.value.code == "token_expired"
 
 
 @pytest.mark.parametrize("sql, expected", [

@@ -1,13 +1,14 @@
 """Login, registration, logout and "who am I". Passwords are checked by user-management."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import authenticate, issue_service_token, issue_token
+from shared.auth import DEFAULT_ROLE, authenticate, issue_service_token, issue_token
 from shared.errors import Forbidden, TooManyRequests, Unauthorized
+from shared.openapi import accepts, answers
 from shared.revocation import session_revocations
 from shared.web import json_body
 
@@ -19,8 +20,8 @@ blueprint = Blueprint("auth", __name__)
 
 class LoginBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=128)
+    email: str = Field(min_length=1, max_length=254, examples=["student@example.com"])
+    password: str = Field(min_length=1, max_length=128, examples=["student123"])
 
 
 class RegisterBody(BaseModel):
@@ -39,6 +40,30 @@ class PasswordChangeBody(BaseModel):
     password: str = Field(max_length=128)
 
 
+class PublicUser(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: str
+
+
+class TokenAnswer(BaseModel):
+    """What login, registration and a password change answer."""
+    token: str = Field(description="Send it as Authorization: Bearer <token>.")
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+    user: PublicUser
+
+
+class Me(PublicUser):
+    """The user's record at user-management, plus when this token expires."""
+    token_expires_at: int = Field(description="Unix time.")
+
+
+class LoggedOut(BaseModel):
+    message: str
+
+
 def _service_headers() -> dict[str, str]:
     settings = current_app.config["SETTINGS"]
     return {"Authorization": f"Bearer {issue_service_token(settings, 'gateway')}"}
@@ -47,9 +72,9 @@ def _service_headers() -> dict[str, str]:
 def _token_response(user: dict, status: int = 200):
     settings = current_app.config["SETTINGS"]
     token = issue_token(settings, user_id=user["id"], email=user["email"], name=user["name"], role=user["role"])
-    public = {k: user[k] for k in ("id", "email", "name", "role")}
-    return jsonify({"token": token, "token_type": "Bearer",
-                    "expires_in": settings.jwt_expiry_hours * 3600, "user": public}), status
+    answer = TokenAnswer(token=token, expires_in=settings.jwt_expiry_hours * 3600,
+                         user=PublicUser(**{k: user[k] for k in PublicUser.model_fields}))
+    return jsonify(answer.model_dump()), status
 
 
 def principal_from_request():
@@ -85,7 +110,10 @@ def _checked_password(email: str, path: str, body: dict) -> dict:
 
 
 @blueprint.post("/auth/login")
+@accepts(LoginBody)
+@answers(200, TokenAnswer, errors=(401, 403, 429))
 def login():
+    """Log in; returns a token and the user (403 password_change_required: see /auth/change-password)"""
     body = json_body(LoginBody)
     user = _checked_password(body.email, "/internal/verify-credentials",
                              {"email": body.email, "password": body.password})
@@ -93,6 +121,8 @@ def login():
 
 
 @blueprint.post("/auth/change-password")
+@accepts(PasswordChangeBody)
+@answers(200, TokenAnswer, errors=(401, 403, 429))
 def change_password():
     """Replace a password without a token, proving the current one: how an account whose
     password was for one sign-in only (the first admin's) continues. Answers like login."""
@@ -102,21 +132,27 @@ def change_password():
 
 
 @blueprint.post("/auth/register")
+@accepts(RegisterBody)
+@answers(201, TokenAnswer, errors=(403, 409))
 def register():
+    """Create a student account and log in (403 registration_disabled when REGISTRATION_ENABLED is off)"""
     if not current_app.config["REGISTRATION_ENABLED"]:
         raise Forbidden("Self-registration is turned off here; ask an administrator for an account.",
                         code="registration_disabled")
     body = json_body(RegisterBody)
-    if body.role not in (None, "student"):
-        raise Forbidden("New accounts are students; an admin can change the role later.", code="role_not_allowed")
+    if body.role not in (None, DEFAULT_ROLE):
+        raise Forbidden(f"New accounts are {DEFAULT_ROLE}s; an admin can change the role later.",
+                        code="role_not_allowed")
     response = call("user-management", "POST", "/users",
-                    json={"name": body.name, "email": body.email, "password": body.password, "role": "student"},
+                    json={"name": body.name, "email": body.email, "password": body.password, "role": DEFAULT_ROLE},
                     headers=_service_headers())
     return _token_response(json_or_error(response), 201)
 
 
 @blueprint.get("/auth/me")
+@answers(200, Me, bearer=True)
 def me():
+    """The signed-in user"""
     principal = principal_from_request()
     response = call("user-management", "GET", f"/users/{principal.id}", headers=_service_headers())
     if response.status_code == 404:
@@ -126,7 +162,9 @@ def me():
 
 
 @blueprint.post("/auth/logout")
+@answers(200, LoggedOut, bearer=True)
 def logout():
+    """Log out: this token stops working at every service"""
     principal = principal_from_request()
     # The record lives with the users (user-management), where every service reads it.
     response = call("user-management", "POST", "/internal/sessions/end-token",

@@ -1,8 +1,10 @@
 """GET /docs: one Swagger UI over one OpenAPI document for the whole platform.
 
-The document is the gateway's own auth routes plus every service's document, with
-each service's paths moved under its /api prefix (the routing table in routing.py).
-A service that is down is left out of the document until it is back.
+The document is the gateway's own auth routes (described from their code, like every
+Flask service's: shared/openapi.py) plus every service's document, with each service's
+paths moved under its /api prefix (the routing table in routing.py) and its schemas
+under components. One security scheme, bearerAuth, covers every /api operation. A
+service that is down is left out of the document until it is back.
 """
 from __future__ import annotations
 
@@ -13,51 +15,22 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 
 from shared.errors import NotFound
-from shared.openapi import ERROR_SCHEMA, SWAGGER_INIT_JS, swagger_ui_html
+from shared.openapi import (
+    ERROR_COMPONENT,
+    ERROR_STATUSES,
+    OTHER_ERRORS,
+    SECURITY,
+    SWAGGER_INIT_JS,
+    error_response,
+    flask_openapi,
+    swagger_ui_html,
+)
 
 from .routing import ROUTES
 
 blueprint = Blueprint("docs", __name__)
 _cache: dict = {"at": 0.0, "doc": None}
 _lock = threading.Lock()
-
-AUTH_PATHS = {
-    "/auth/login": {"post": {"summary": "Log in; returns a token and the user", "tags": ["auth"],
-                             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                                 "type": "object", "required": ["email", "password"],
-                                 "properties": {"email": {"type": "string", "example": "student@example.com"},
-                                                "password": {"type": "string", "example": "student123"}}}}}},
-                             "responses": {"200": {"description": "token and user"}}}},
-    "/auth/register": {"post": {"summary": "Create a student account and log in (403 registration_disabled "
-                                           "when REGISTRATION_ENABLED is off)", "tags": ["auth"],
-                                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                                    "type": "object", "required": ["name", "email", "password"],
-                                    "properties": {"name": {"type": "string"}, "email": {"type": "string"},
-                                                   "password": {"type": "string", "minLength": 8}}}}}},
-                                "responses": {"201": {"description": "token and user"}}}},
-    "/auth/change-password": {"post": {
-        "summary": "Replace a password, proving the current one (no token needed); returns a token and the user",
-        "description": "Required when login answers 403 password_change_required (a one-time password).",
-        "tags": ["auth"],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["email", "current_password", "password"],
-            "properties": {"email": {"type": "string"}, "current_password": {"type": "string"},
-                           "password": {"type": "string", "minLength": 8}}}}}},
-        "responses": {"200": {"description": "token and user"}}}},
-    "/auth/me": {"get": {"summary": "The signed-in user", "tags": ["auth"], "security": [{"bearerAuth": []}],
-                         "responses": {"200": {"description": "the user"}}}},
-    "/auth/logout": {"post": {"summary": "Revoke this token", "tags": ["auth"], "security": [{"bearerAuth": []}],
-                              "responses": {"200": {"description": "revoked"}}}},
-    "/health/services": {"get": {"summary": "Health of every service", "tags": ["health"],
-                                 "responses": {"200": {"description": "per-service status"}}}},
-}
-
-
-ERROR_RESPONSE = {"description": "Error in the platform's envelope",
-                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-for _operations in AUTH_PATHS.values():
-    for _operation in _operations.values():
-        _operation["responses"]["default"] = ERROR_RESPONSE
 
 
 def _service_doc(service: str) -> dict | None:
@@ -72,32 +45,70 @@ def _service_doc(service: str) -> dict | None:
     return None
 
 
+def _documented_here(rule) -> bool:
+    """The gateway's own API: sign-in and the platform's health (not its pages or the proxy)."""
+    return rule.rule.startswith("/auth/") or rule.rule == "/health/services"
+
+
 def build_document() -> dict:
-    doc = {"openapi": "3.0.3",
-           "info": {"title": "Campus Services Hub API", "version": "1.0.0",
-                    "description": "Log in with POST /auth/login, press Authorize and paste the token."},
-           "paths": dict(AUTH_PATHS),
-           "components": {"schemas": {"Error": ERROR_SCHEMA},
-                          "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                                             "bearerFormat": "JWT"}}}}
+    doc = flask_openapi(current_app, "Campus Services Hub API", include=_documented_here)
+    doc["info"]["description"] = ("Log in with POST /auth/login, press Authorize and paste the token; "
+                                  "every /api operation then sends it.")
+    schemas = doc["components"]["schemas"]
     for route in ROUTES:
         service_doc = _service_doc(route.service)
         if not service_doc:
             continue
+        service_schemas = service_doc.get("components", {}).get("schemas", {})
+        # Two services may name different shapes alike: the later one gets a prefixed name.
+        renames = {name: f"{route.prefix}_{name}" for name, schema in service_schemas.items()
+                   if name in schemas and schemas[name] != schema and name != ERROR_COMPONENT}
+        if renames:
+            service_doc = _renamed(service_doc, renames)
+            service_schemas = service_doc.get("components", {}).get("schemas", {})
+        for name, schema in service_schemas.items():
+            schemas.setdefault(name, schema)
         for path, operations in service_doc.get("paths", {}).items():
             if path in ("/health", "/ready") or not path.startswith(route.upstream_prefix):
                 continue
             public = f"/api/{route.prefix}{path[len(route.upstream_prefix):]}"
-            for operation in operations.values():
-                if isinstance(operation, dict):
-                    operation["tags"] = [route.prefix]
-                    operation.setdefault("security", [{"bearerAuth": []}])
-                    if "operationId" in operation:
-                        operation["operationId"] = f"{route.prefix}_{operation['operationId']}"
+            for method, operation in operations.items():
+                if method in ("get", "put", "post", "delete", "patch") and isinstance(operation, dict):
+                    _proxied(operation, route.prefix)
             doc["paths"][public.rstrip("/") or public] = operations
-        for name, schema in service_doc.get("components", {}).get("schemas", {}).items():
-            doc["components"]["schemas"].setdefault(name, schema)
     return doc
+
+
+def _proxied(operation: dict, prefix: str) -> None:
+    """An operation as the gateway serves it: every /api route needs a token (the gateway
+    checks it and the edge roles before forwarding), whatever the service alone requires."""
+    operation["tags"] = [prefix]
+    operation["security"] = SECURITY
+    if "operationId" in operation:
+        operation["operationId"] = f"{prefix}_{operation['operationId']}"
+    responses = operation.setdefault("responses", {})
+    for status in ("400", "401", "403"):
+        responses.setdefault(status, error_response(ERROR_STATUSES[status]))
+    responses.setdefault("default", error_response(OTHER_ERRORS))
+
+
+def _renamed(node, renames: dict):
+    """A copy of a document with component schemas renamed, and every $ref to them."""
+    if isinstance(node, list):
+        return [_renamed(item, renames) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
+            name = value.rsplit("/", 1)[1]
+            out[key] = f"#/components/schemas/{renames.get(name, name)}"
+        else:
+            out[key] = _renamed(value, renames)
+    schemas = out.get("components", {}).get("schemas") if "components" in out and "paths" in out else None
+    if schemas:
+        out["components"]["schemas"] = {renames.get(name, name): schema for name, schema in schemas.items()}
+    return out
 
 
 @blueprint.get("/openapi.json")

@@ -4,21 +4,26 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
 from flask import Blueprint, current_app, jsonify
 
 from shared.config import SERVICES
+from shared.errors import ApiError
+from shared.http_client import HttpClient
+from shared.openapi import answers
 
 blueprint = Blueprint("health", __name__)
 
 
-def _probe(url: str, timeout: float) -> dict:
+def _probe(http: HttpClient, url: str, timeout: float) -> dict:
     started = time.perf_counter()
     try:
-        response = requests.get(f"{url}/health", timeout=timeout)
+        # One attempt, no service token, and outside the circuit breaker: the answer is
+        # this moment's state, and a service that is down must not open the proxy's circuit.
+        response = http.request("GET", f"{url}/health", timeout=timeout, retries=1,
+                                service_auth=False, breaker=False)
         body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
         status = body.get("status", "unhealthy") if response.ok else "unhealthy"
-    except (requests.RequestException, ValueError):
+    except (ApiError, ValueError):
         status, body = "unreachable", {}
     result = {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
     if isinstance(body, dict) and isinstance(body.get("outbox"), dict):
@@ -27,11 +32,13 @@ def _probe(url: str, timeout: float) -> dict:
 
 
 @blueprint.get("/health/services")
+@answers(200, description="{status: healthy, degraded or down, services: {name: {status, latency_ms}}}")
 def services_health():
     settings = current_app.config["SETTINGS"]
+    http = current_app.extensions["http"]
     targets = [(name, url) for name in SERVICES if name != "gateway" for url in settings.service_urls(name)]
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
-        results = list(pool.map(lambda t: _probe(t[1], 2.0), targets))
+        results = list(pool.map(lambda t: _probe(http, t[1], 2.0), targets))
     services = {"gateway": {"status": "healthy", "latency_ms": 0.0}}
     for (name, _url), result in zip(targets, results):
         if name in services and services[name]["status"] == "healthy":

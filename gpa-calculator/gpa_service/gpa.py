@@ -21,6 +21,7 @@ Rules:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -43,6 +44,30 @@ MAX_CREDITS_PER_COURSE = Decimal("30")
 MAX_PRIOR_CREDITS = Decimal("1000")
 MAX_REMAINING_CREDITS = Decimal("1000")
 MAX_NAME_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class NumberRule:
+    """What a number a client sends may be: parse_request checks it, GET /meta shows it."""
+
+    minimum: Decimal
+    minimum_allowed: bool      # False: the number must be greater than the minimum
+    maximum: Decimal
+    places: int                # decimal places at most
+
+    def public(self) -> dict[str, Any]:
+        return {"minimum": float(self.minimum), "minimum_allowed": self.minimum_allowed,
+                "maximum": float(self.maximum), "decimals": self.places}
+
+
+GPA_RULE = NumberRule(Decimal(0), True, MAX_GPA, 3)
+NUMBER_RULES: dict[str, NumberRule] = {
+    "credits": NumberRule(Decimal(0), False, MAX_CREDITS_PER_COURSE, 2),   # of each course
+    "prior_gpa": GPA_RULE,
+    "prior_credits": NumberRule(Decimal(0), True, MAX_PRIOR_CREDITS, 2),
+    "target_gpa": GPA_RULE,
+    "remaining_credits": NumberRule(Decimal(0), False, MAX_REMAINING_CREDITS, 2),
+}
 COURSE_FIELDS = {"name", "grade", "credits", "pass_fail"}
 TOP_FIELDS = {"courses", "prior_gpa", "prior_credits", "target_gpa", "remaining_credits"}
 _NUMERIC_STRING = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
@@ -95,8 +120,9 @@ def _decimals(number: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 99
 
 
-def _number(problems: _Problems, field: str, value: Any, prefix: str, label: str, *,
-            minimum: Decimal, maximum: Decimal, allow_minimum: bool, places: int) -> Decimal | None:
+def _number(problems: _Problems, field: str, value: Any, prefix: str, label: str,
+            rule: NumberRule) -> Decimal | None:
+    minimum, maximum, allow_minimum, places = rule.minimum, rule.maximum, rule.minimum_allowed, rule.places
     number = to_decimal(value)
     if number is None:
         problems.add(field, f"{label} must be a number, got {_show(value)}", prefix)
@@ -192,8 +218,7 @@ def _parse_course(problems: _Problems, index: int, raw: Any) -> Course | None:
         problems.add(f"{base}.credits", "credits are missing", prefix)
         credits = None
     else:
-        credits = _number(problems, f"{base}.credits", raw["credits"], prefix, "credits",
-                          minimum=Decimal(0), maximum=MAX_CREDITS_PER_COURSE, allow_minimum=False, places=2)
+        credits = _number(problems, f"{base}.credits", raw["credits"], prefix, "credits", NUMBER_RULES["credits"])
     if len(problems.items) > before or normalised is None or credits is None:
         return None
     return Course(name=name, grade=normalised, credits=credits, pass_fail=pass_fail)
@@ -225,7 +250,7 @@ def parse_request(data: Any) -> GpaRequest:
             if course is not None:
                 courses.append(course)
 
-    def pair(a: str, b: str, a_label: str, b_label: str, a_limits: dict, b_limits: dict):
+    def pair(a: str, b: str):
         has_a, has_b = data.get(a) is not None, data.get(b) is not None
         if has_a != has_b:
             missing = b if has_a else a
@@ -233,17 +258,12 @@ def parse_request(data: Any) -> GpaRequest:
             return None, None
         if not has_a:
             return None, None
-        x = _number(problems, a, data[a], "", a_label, **a_limits)
-        y = _number(problems, b, data[b], "", b_label, **b_limits)
+        x = _number(problems, a, data[a], "", a, NUMBER_RULES[a])
+        y = _number(problems, b, data[b], "", b, NUMBER_RULES[b])
         return x, y
 
-    gpa_limits = dict(minimum=Decimal(0), maximum=MAX_GPA, allow_minimum=True, places=3)
-    prior_gpa, prior_credits = pair(
-        "prior_gpa", "prior_credits", "prior_gpa", "prior_credits", gpa_limits,
-        dict(minimum=Decimal(0), maximum=MAX_PRIOR_CREDITS, allow_minimum=True, places=2))
-    target_gpa, remaining = pair(
-        "target_gpa", "remaining_credits", "target_gpa", "remaining_credits", gpa_limits,
-        dict(minimum=Decimal(0), maximum=MAX_REMAINING_CREDITS, allow_minimum=False, places=2))
+    prior_gpa, prior_credits = pair("prior_gpa", "prior_credits")
+    target_gpa, remaining = pair("target_gpa", "remaining_credits")
     problems.raise_if_any()
     return GpaRequest(courses=courses, prior_gpa=prior_gpa, prior_credits=prior_credits,
                       target_gpa=target_gpa, remaining_credits=remaining)
@@ -344,10 +364,15 @@ def what_if(quality: Decimal, credits: Decimal, target: Decimal, remaining: Deci
 
 
 def grade_scale() -> dict[str, Any]:
+    """The rules a client needs (GET /meta, also at GET /grades): the grades and their
+    points, the pass/fail grades (and the two a course is stored with), and the limits of
+    every number parse_request checks. The page builds its inputs from this."""
     return {
         "grades": [{"grade": g, "points": float(p)} for g, p in GRADE_POINTS.items()],
-        "pass_fail": {"pass": sorted(PASS_GRADES), "fail": sorted(FAIL_GRADES)},
+        "pass_fail": {"pass": sorted(PASS_GRADES), "fail": sorted(FAIL_GRADES),
+                      "choices": sorted(set(PASS_GRADES.values())) + sorted(set(FAIL_GRADES.values()))},
         "limits": {"max_courses": MAX_COURSES, "max_credits_per_course": float(MAX_CREDITS_PER_COURSE),
-                   "credit_decimals": 2},
+                   "credit_decimals": NUMBER_RULES["credits"].places, "max_name_length": MAX_NAME_LENGTH},
+        "numbers": {name: rule.public() for name, rule in NUMBER_RULES.items()},
         "rounding": "two decimals, half up",
     }

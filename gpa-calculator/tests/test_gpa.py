@@ -23,6 +23,7 @@ def problem(body) -> ValidationFailed:
 
 
 # ----------------------------------------------------------------------------- unit tests
+@pytest.mark.fast
 def test_spec_example_is_three_point_six():
     result = compute(SPEC_EXAMPLE)
     assert result["gpa"] == 3.6
@@ -34,16 +35,19 @@ def test_spec_example_is_three_point_six():
 @pytest.mark.parametrize("grade,points", [
     ("A", 4.0), ("A-", 3.7), ("B+", 3.3), ("B", 3.0), ("B-", 2.7), ("C+", 2.3), ("C", 2.0),
     ("C-", 1.7), ("D+", 1.3), ("D", 1.0), ("D-", 0.7), ("F", 0.0)])
+@pytest.mark.fast
 def test_every_letter_grade(grade, points):
     assert compute({"courses": [{"grade": grade, "credits": 3}]})["gpa"] == points
 
 
+@pytest.mark.fast
 def test_grade_is_case_insensitive_and_trimmed():
     result = compute({"courses": [{"grade": " b+ ", "credits": 3}, {"grade": "a-", "credits": 3}]})
     assert result["gpa"] == 3.5
     assert [c["grade"] for c in result["courses"]] == ["B+", "A-"]
 
 
+@pytest.mark.fast
 def test_rounds_half_up_to_two_decimals():
     # A x 1 + B x 7 = 25 / 8 = 3.125 exactly: half up gives 3.13 (round() would give 3.12)
     courses = [{"grade": "A", "credits": 1}] + [{"grade": "B", "credits": 1}] * 7
@@ -53,6 +57,7 @@ def test_rounds_half_up_to_two_decimals():
     assert gpa.round2(Decimal("2.675")) == 2.68      # float rounding would give 2.67
 
 
+@pytest.mark.fast
 def test_fractional_credits_and_numeric_strings():
     result = compute({"courses": [{"grade": "A", "credits": 1.5}, {"grade": "C", "credits": "1.5"}]})
     assert result["gpa"] == 3.0
@@ -61,6 +66,7 @@ def test_fractional_credits_and_numeric_strings():
     assert result["total_credits"] == 0.5
 
 
+@pytest.mark.fast
 def test_f_counts_in_gpa_but_earns_nothing():
     result = compute({"courses": [{"grade": "A", "credits": 3}, {"grade": "F", "credits": 3}]})
     assert result["gpa"] == 2.0
@@ -68,6 +74,7 @@ def test_f_counts_in_gpa_but_earns_nothing():
     assert result["total_credits"] == 6
 
 
+@pytest.mark.fast
 def test_pass_fail_courses_earn_credits_outside_the_gpa():
     result = compute({"courses": [
         {"grade": "B", "credits": 3},
@@ -85,6 +92,7 @@ def test_pass_fail_courses_earn_credits_outside_the_gpa():
     assert all(c["counts_in_gpa"] is False for c in pf)
 
 
+@pytest.mark.fast
 def test_only_pass_fail_courses_give_no_gpa_and_say_why():
     result = compute({"courses": [{"grade": "P", "credits": 3, "pass_fail": True}]})
     assert result["gpa"] is None
@@ -92,12 +100,14 @@ def test_only_pass_fail_courses_give_no_gpa_and_say_why():
     assert result["credits_earned"] == 3
 
 
+@pytest.mark.fast
 def test_pass_fail_course_needs_p_or_f():
     err = problem({"courses": [{"grade": "B", "credits": 3, "pass_fail": True}]})
     assert err.message.startswith("Course 1")
     assert err.details[0]["field"] == "courses.0.grade"
 
 
+@pytest.mark.fast
 def test_cumulative_gpa_over_prior_record():
     # 3.0 over 30 prior credits = 90 points; + A x 10 = 40 points -> 130 / 40 = 3.25
     result = compute({"courses": [{"grade": "A", "credits": 10}], "prior_gpa": 3.0, "prior_credits": 30})
@@ -106,12 +116,14 @@ def test_cumulative_gpa_over_prior_record():
     assert result["cumulative_credits"] == 40
 
 
+@pytest.mark.fast
 def test_no_prior_means_no_cumulative():
     result = compute(SPEC_EXAMPLE)
     assert result["cumulative_gpa"] is None and result["cumulative_credits"] is None
     assert result["what_if"] is None
 
 
+@pytest.mark.fast
 def test_what_if_reachable():
     # term: 36 points / 10 credits; target 3.5 over 10 + 10 -> needs 70 - 36 = 34 / 10 = 3.4
     result = compute({**SPEC_EXAMPLE, "target_gpa": 3.5, "remaining_credits": 10})
@@ -122,12 +134,14 @@ def test_what_if_reachable():
     assert what["based_on"] == "term"
 
 
+@pytest.mark.fast
 def test_what_if_required_average_is_rounded_up():
     # needs (3.5*13 - 36)/3 = 3.1666.. -> 3.17 (3.16 would not be enough)
     what = compute({**SPEC_EXAMPLE, "target_gpa": 3.5, "remaining_credits": 3})["what_if"]
     assert what["required_average"] == 3.17
 
 
+@pytest.mark.fast
 def test_what_if_unreachable():
     result = compute({"courses": [{"grade": "C", "credits": 30}], "target_gpa": 3.9, "remaining_credits": 10})
     what = result["what_if"]
@@ -138,6 +152,7 @@ def test_what_if_unreachable():
     assert "cannot be reached" in what["message"]
 
 
+@pytest.mark.fast
 def test_what_if_already_guaranteed():
     what = compute({"courses": [{"grade": "A", "credits": 30}], "target_gpa": 2.0, "remaining_credits": 10})["what_if"]
     assert what["achievable"] is True and what["already_guaranteed"] is True
@@ -145,6 +160,7 @@ def test_what_if_already_guaranteed():
     assert what["worst_possible_gpa"] == 3.0
 
 
+@pytest.mark.fast
 def test_what_if_uses_cumulative_record_when_given():
     # prior 90 points / 30 credits + 40 / 10 -> 130 / 40; target 3.5 over 60 -> (210 - 130)/20 = 4.0
     what = compute({"courses": [{"grade": "A", "credits": 10}], "prior_gpa": 3, "prior_credits": 30,
@@ -180,6 +196,7 @@ def test_what_if_uses_cumulative_record_when_given():
     ({"grade": "A", "credits": 3, "name": 7}, "name", "must be text"),
     ({"grade": "A", "credits": 3, "weight": 2}, "weight", "unknown field"),
 ])
+@pytest.mark.fast
 def test_bad_course_names_the_course_and_field(course, field, fragment):
     err = problem({"courses": [{"grade": "A", "credits": 3}, course]})
     assert err.message.startswith("Course 2"), err.message
@@ -187,11 +204,13 @@ def test_bad_course_names_the_course_and_field(course, field, fragment):
     assert err.details[0]["field"] == f"courses.1.{field}"
 
 
+@pytest.mark.fast
 def test_course_name_appears_in_the_message():
     err = problem({"courses": [{"grade": "Z", "credits": 3, "name": "Physics"}]})
     assert err.message.startswith("Course 1 (Physics): unknown grade 'Z'")
 
 
+@pytest.mark.fast
 def test_every_problem_is_listed_in_details():
     err = problem({"courses": [{"grade": "Q", "credits": 3}, {"grade": "A", "credits": -1}]})
     assert [d["field"] for d in err.details] == ["courses.0.grade", "courses.1.credits"]
@@ -215,10 +234,12 @@ def test_every_problem_is_listed_in_details():
     ({**SPEC_EXAMPLE, "semester": "fall"}, "semester"),
     ([], "body"),
 ])
+@pytest.mark.fast
 def test_bad_request_shapes(body, field):
     assert problem(body).details[0]["field"] == field
 
 
+@pytest.mark.fast
 def test_hundred_courses_are_fine():
     assert compute({"courses": [{"grade": "B", "credits": 1}] * 100})["gpa"] == 3.0
 

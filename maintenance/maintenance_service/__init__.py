@@ -15,17 +15,20 @@ from flask_socketio import SocketIO
 
 from shared import idempotency
 from shared.config import REPO_ROOT, Settings, load_settings
-from shared.database import Database
+from shared.database import Database, sql_values
 from shared.http_client import HttpClient
 from shared.outbox import OutboxDispatcher, outbox_ddl
 from shared.revocation import SessionRevocations, session_revocations
 from shared.web import create_flask_app
 
 from .classifier import Analyzer, load_classifier
+from .models import PRIORITIES, STATUSES
 from .tickets import IDEMPOTENCY, OUTBOX, TicketRules
 
-SCHEMA = (Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX)
-          + idempotency.idempotency_ddl(IDEMPOTENCY))
+# The status and priority CHECKs are generated from models.py, where the rules live.
+SCHEMA = (Path(__file__).with_name("schema.sql").read_text()
+          .replace("{STATUSES}", sql_values(STATUSES)).replace("{PRIORITIES}", sql_values(PRIORITIES))
+          + outbox_ddl(OUTBOX) + idempotency.idempotency_ddl(IDEMPOTENCY))
 logger = logging.getLogger(__name__)
 
 

@@ -5,9 +5,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Status = Literal["open", "in_progress", "resolved", "closed"]
-STATUSES = ("open", "in_progress", "resolved", "closed")
-OPEN_STATUSES = ("open", "in_progress")
+# The ticket lifecycle, defined here only (docs/DEVELOPING.md, "Where is the rule for X"):
+# the schema's CHECKs are generated from these, and pages read them at GET /meta.
 # The only moves a ticket may make; anything else is 409 invalid_transition.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "open": ("in_progress",),
@@ -15,6 +14,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "resolved": ("closed", "open"),
     "closed": (),
 }
+STATUSES = tuple(TRANSITIONS)
+INITIAL_STATUS = "open"
+OPEN_STATUSES = ("open", "in_progress")   # counted as open work (analytics, duplicates)
+# How the owner's notification words a move into each status ("is now in progress").
+STATUS_WORDS = {"open": "reopened", "in_progress": "in progress", "resolved": "resolved", "closed": "closed"}
+Status = Literal[STATUSES]
 PRIORITIES = ("urgent", "standard")
 BATCH_MAX = 50
 

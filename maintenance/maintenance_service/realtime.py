@@ -34,7 +34,9 @@ def user_room(user_id: str) -> str:
 
 
 def origin_checker(settings: Settings):
-    """Configured CORS origins, plus the page's own origin (the board served at GET /)."""
+    """Browsers connect from the gateway's pages, whose origins are CORS_ORIGINS. The
+    service's own origin is accepted too: it serves no page, but a client that is not a
+    browser may name its target as Origin (python-socketio's websocket transport does)."""
     allowed = set(settings.cors_origins)
 
     def check(origin: str | None, environ: dict | None = None) -> bool:

@@ -1,13 +1,11 @@
 """HTTP routes of the maintenance service: thin; the rules live in tickets.py."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, redirect, request
 
 from shared import idempotency
 from shared.auth import current_user, require_auth
-from shared.errors import NotFound
+from shared.openapi import accepts, answers, undocumented
 from shared.web import json_body, query_int
 
 from . import tickets
@@ -15,9 +13,6 @@ from .models import STATUSES, TRANSITIONS, TicketBatch, TicketCreate, TicketUpda
 from .realtime import emit_ticket
 
 blueprint = Blueprint("maintenance", __name__)
-MAINTENANCE_DIR = Path(__file__).resolve().parent.parent
-FRONTEND = MAINTENANCE_DIR / "websocket_frontend.html"
-SOCKETIO_CLIENT = MAINTENANCE_DIR.parent / "gateway" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
 
 def _db():
@@ -46,6 +41,9 @@ def _batch(created: list[dict]) -> dict:
 
 @blueprint.post("/tickets")
 @require_auth()
+@accepts(TicketCreate)
+@answers(201, description="The ticket, classified (category, priority, department, confidence)",
+         errors=(409,))
 def create_ticket():
     item = json_body(TicketCreate)
     once = idempotency.from_flask(tickets.IDEMPOTENCY, item, render=_single)
@@ -58,6 +56,8 @@ def create_ticket():
 
 @blueprint.post("/tickets/batch")
 @require_auth()
+@accepts(TicketBatch)
+@answers(201, description="{tickets: [...], count}", errors=(409,))
 def create_batch():
     batch = json_body(TicketBatch)
     once = idempotency.from_flask(tickets.IDEMPOTENCY, batch, render=_batch)
@@ -71,6 +71,7 @@ def create_batch():
 
 @blueprint.get("/tickets")
 @require_auth()
+@answers(200, description="{tickets: [...], page, per_page, total, pages}; yours, or all for admins")
 def list_tickets():
     filters = {name: request.args.get(name) for name in ("status", "category", "priority", "department")}
     return jsonify(tickets.list_tickets(_db(), _analyzer(), current_user(), filters,
@@ -79,18 +80,22 @@ def list_tickets():
 
 @blueprint.get("/tickets/analytics")
 @require_auth("admin", "service")
+@answers(200, description="Counts by status, category, priority and department; trends and performance")
 def analytics():
     return jsonify(tickets.analytics(_db(), _analyzer()))
 
 
 @blueprint.get("/tickets/<int:ticket_id>")
 @require_auth()
+@answers(200, description="The ticket with its history of events")
 def get_ticket(ticket_id: int):
     return jsonify(tickets.get_ticket(_db(), ticket_id, current_user()))
 
 
 @blueprint.put("/tickets/<int:ticket_id>")
 @require_auth("admin")
+@accepts(TicketUpdate)
+@answers(200, description="The ticket as changed", errors=(409,))
 def update_ticket(ticket_id: int):
     data = json_body(TicketUpdate)
     ticket, owner_view, events = tickets.update_ticket(_db(), _analyzer(), ticket_id, data, current_user())
@@ -102,6 +107,7 @@ def update_ticket(ticket_id: int):
 
 
 @blueprint.get("/categories")
+@answers(200, description="{categories: [{name, department}]}")
 def categories():
     analyzer = _analyzer()
     return jsonify({"categories": [{"name": c, "department": analyzer.department_for(c)}
@@ -109,33 +115,31 @@ def categories():
 
 
 @blueprint.get("/departments")
+@answers(200, description="{departments: [...]}")
 def departments():
     return jsonify({"departments": _analyzer().departments})
 
 
+@blueprint.get("/meta")
+@require_auth()
+@answers(200, description="Statuses, transitions, priorities, categories and departments")
+def meta():
+    """The ticket rules: statuses, transitions, priorities, categories, departments"""
+    return jsonify(tickets.ticket_rules(_analyzer()))
+
+
 @blueprint.get("/statuses")
+@answers(200, description="{statuses: [...], transitions: {status: [next statuses]}}")
 def statuses():
     return jsonify({"statuses": list(STATUSES), "transitions": {k: list(v) for k, v in TRANSITIONS.items()}})
 
 
 @blueprint.get("/")
-def frontend():
-    response = send_file(FRONTEND, mimetype="text/html", max_age=0)
-    # No inline script or style on the page: its script and styles are files of their own.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-    return response
-
-
-@blueprint.get("/websocket_frontend.<any(js, css):kind>")
-def frontend_asset(kind: str):
-    mimetype = "text/javascript" if kind == "js" else "text/css"
-    return send_file(FRONTEND.with_suffix(f".{kind}"), mimetype=mimetype, max_age=0)
-
-
-@blueprint.get("/vendor/socket.io.min.js")
-def socketio_client():
-    if not SOCKETIO_CLIENT.is_file():
-        raise NotFound("The Socket.IO client is not installed; run `npm ci --prefix gateway`.")
-    return send_file(SOCKETIO_CLIENT, mimetype="application/javascript", max_age=3600)
+@undocumented
+def ticket_page():
+    """The tickets' web page is the gateway's (sign-in, live updates); this port once had a
+    board of its own, so its address sends the browser there. PUBLIC_GATEWAY_URL: where
+    browsers reach the gateway, when that differs from its internal URL."""
+    settings = current_app.config["SETTINGS"]
+    gateway = settings.env.str("PUBLIC_GATEWAY_URL") or settings.service_url("gateway")
+    return redirect(f"{gateway.rstrip('/')}/maintenance.html", code=302)

@@ -9,12 +9,12 @@ CREATE TABLE IF NOT EXISTS tickets (
     confidence DOUBLE PRECISION NOT NULL,
     classification_method TEXT NOT NULL,
     needs_review BOOLEAN NOT NULL,
-    priority TEXT NOT NULL CHECK (priority IN ('urgent', 'standard')),
+    priority TEXT NOT NULL CHECK (priority IN ({PRIORITIES})),  -- generated from models.PRIORITIES
     impact TEXT NOT NULL,
     sla_hours INTEGER NOT NULL,
     sla_due_at TEXT NOT NULL,
     department TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'resolved', 'closed')),
+    status TEXT NOT NULL CHECK (status IN ({STATUSES})),  -- generated from models.TRANSITIONS
     possible_duplicate_of BIGINT,
     user_id TEXT NOT NULL,
     user_name TEXT NOT NULL,

@@ -17,7 +17,16 @@ from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.outbox import enqueue
 
 from .classifier import Analyzer
-from .models import OPEN_STATUSES, PRIORITIES, STATUSES, TRANSITIONS, TicketCreate, TicketUpdate
+from .models import (
+    INITIAL_STATUS,
+    OPEN_STATUSES,
+    PRIORITIES,
+    STATUS_WORDS,
+    STATUSES,
+    TRANSITIONS,
+    TicketCreate,
+    TicketUpdate,
+)
 
 OUTBOX = "ticket_outbox"
 IDEMPOTENCY = "ticket_idempotency"   # answers to creates sent with an Idempotency-Key
@@ -108,9 +117,10 @@ def _find_duplicate(conn: Connection, key: str | None, embedding: list[float] | 
                     threshold: float) -> int | None:
     if key is None or embedding is None:
         return None
+    open_marks = ", ".join("?" * len(OPEN_STATUSES))
     rows = conn.execute(
-        "SELECT id, embedding FROM tickets WHERE location_key = ? AND status IN ('open', 'in_progress') "
-        "AND embedding IS NOT NULL ORDER BY id", (key,)).fetchall()
+        f"SELECT id, embedding FROM tickets WHERE location_key = ? AND status IN ({open_marks}) "
+        "AND embedding IS NOT NULL ORDER BY id", (key, *OPEN_STATUSES)).fetchall()
     best_id, best = None, threshold
     for row in rows:
         other = json.loads(row["embedding"])
@@ -142,15 +152,15 @@ def create_tickets(db: Database, analyzer: Analyzer, rules: TicketRules, items: 
                 "INSERT INTO tickets (title, description, location, location_key, category, confidence, "
                 "classification_method, needs_review, priority, impact, sla_hours, sla_due_at, department, "
                 "status, possible_duplicate_of, user_id, user_name, user_email, embedding, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?) "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "RETURNING id",
                 (item.title, item.description, item.location, key, category, analysis.confidence,
                  analysis.method, analysis.confidence < rules.confidence_threshold, analysis.priority,
                  analysis.impact, hours, _ts(now + timedelta(hours=hours)), analyzer.department_for(category),
-                 duplicate_of, owner.id, owner.name or owner.email or owner.id, owner.email,
+                 INITIAL_STATUS, duplicate_of, owner.id, owner.name or owner.email or owner.id, owner.email,
                  None if analysis.embedding is None else json.dumps(analysis.embedding),
                  _ts(now), _ts(now))).scalar())
-            _record(conn, ticket_id, owner, "created", None, "open",
+            _record(conn, ticket_id, owner, "created", None, INITIAL_STATUS,
                     f"Classified as {category} ({analysis.method}, confidence {analysis.confidence:.2f}); "
                     f"priority {analysis.priority}; routed to {analyzer.department_for(category)}.",
                     at=_ts(now))
@@ -225,9 +235,6 @@ def _canonical(name: str, value: str, allowed: list[str]) -> str:
             return option
     raise ValidationFailed(f"Unknown {name} {value!r}; {name} must be one of {', '.join(allowed)}.",
                            details=[{"field": name, "message": f"must be one of {', '.join(allowed)}"}])
-
-
-STATUS_WORDS = {"open": "reopened", "in_progress": "in progress", "resolved": "resolved", "closed": "closed"}
 
 
 def update_ticket(db: Database, analyzer: Analyzer, ticket_id: int, data: TicketUpdate,
@@ -306,6 +313,20 @@ def _hours(start: str, end: str) -> float:
 
 def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
+
+
+def ticket_rules(analyzer: Analyzer) -> dict[str, Any]:
+    """The ticket rules as the pages need them (GET /meta): models.py's lifecycle and
+    priorities, and the classifier's taxonomy. Pages read this instead of restating it."""
+    return {
+        "statuses": list(STATUSES),
+        "initial_status": INITIAL_STATUS,
+        "open_statuses": list(OPEN_STATUSES),
+        "transitions": {status: list(moves) for status, moves in TRANSITIONS.items()},
+        "priorities": list(PRIORITIES),
+        "categories": [{"name": c, "department": analyzer.department_for(c)} for c in analyzer.categories],
+        "departments": list(analyzer.departments),
+    }
 
 
 def analytics(db: Database, analyzer: Analyzer) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Tests for the ticket classifier, against the real trained checkpoint.
 
-The checkpoint (maintenance/model, gitignored) is built once per session by
-running maintenance/training/train.py if it is missing (~2-3 min on 2 cores).
+The checkpoint is the one the service loads (maintenance/model, gitignored, built by
+scripts/install.sh), read only; if it is missing, maintenance/training/train.py builds
+one into a temporary folder once per session (~2-3 min on 2 cores).
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 MAINTENANCE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(MAINTENANCE))
-sys.path.insert(0, str(MAINTENANCE / "training"))
+sys.path.insert(0, str(MAINTENANCE / "training"))    # train.py is a script, not a package
 
 import enhanced_model as em  # noqa: E402
 
@@ -30,14 +30,27 @@ DATA_CSV = MAINTENANCE / "training" / "data" / "tickets.csv"
 
 
 @pytest.fixture(scope="session")
-def model_dir() -> Path:
-    if not (MODEL_DIR / "config.json").is_file():
+def model_dir(tmp_path_factory) -> Path:
+    """The checkpoint the service loads (MAINTENANCE_MODEL_DIR, else maintenance/model, which
+    scripts/install.sh builds), read only. When it is missing or lacks its ONNX files, the
+    tests build their own under a temporary folder: they never write into the repository."""
+    installed = Path(os.environ.get("MAINTENANCE_MODEL_DIR") or MODEL_DIR)
+    onnx_int8 = em.ONNX_FILES["onnx-int8"]
+    if (installed / "config.json").is_file() and (installed / onnx_int8).is_file():
+        return installed
+    built = tmp_path_factory.mktemp("classifier") / "model"
+    if (installed / "config.json").is_file():
+        built.mkdir()
+        for item in installed.iterdir():          # the trained checkpoint as it is; ONNX added below
+            if item.name != "onnx":
+                (built / item.name).symlink_to(item.resolve())
+    else:
         env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-        subprocess.run([sys.executable, str(MAINTENANCE / "training" / "train.py"), "--out", str(MODEL_DIR)],
-                       check=True, env=env, timeout=1800)
-    if not (MODEL_DIR / em.ONNX_FILES["onnx-int8"]).is_file():
-        em.export_onnx(MODEL_DIR)
-    return MODEL_DIR
+        subprocess.run([sys.executable, str(MAINTENANCE / "training" / "train.py"), "--out", str(built)],
+                       check=True, env=env, timeout=1800)        # train.py exports ONNX as well
+    if not (built / onnx_int8).is_file():
+        em.export_onnx(built)
+    return built
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +65,7 @@ def _split(name: str) -> tuple[list[str], list[str]]:
 
 
 # --- data set ---------------------------------------------------------------
+@pytest.mark.fast
 def test_dataset_shape():
     with DATA_CSV.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -142,11 +156,11 @@ def test_fast_runtimes_agree_with_fp32(model_dir, runtime):
 
 def test_onnx_runtime_needs_neither_torch_nor_transformers(model_dir):
     """Why onnx-int8 is the default: a fresh process classifies without importing torch."""
-    code = ("import sys; sys.path.insert(0, %r)\n"
+    code = ("import sys\n"
             "import enhanced_model as em\n"
             "c = em.ModelClassifier(%r, runtime='onnx-int8')\n"
             "print(c.classify(['The projector in Lecture Hall B does not turn on'])[0].category)\n"
-            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n" % (str(MAINTENANCE), str(model_dir)))
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n" % str(model_dir))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.split("\n")[:2] == ["IT", "[]"], out.stdout + out.stderr
 
@@ -219,6 +233,7 @@ def test_verify_conversion():
 
 
 # --- fallback -----------------------------------------------------------------
+@pytest.mark.fast
 def test_missing_model_dir_falls_back_to_keywords(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger=em.__name__):
         clf = em.load_classifier(str(tmp_path / "does-not-exist"))
@@ -232,6 +247,7 @@ def test_missing_model_dir_falls_back_to_keywords(tmp_path, caplog):
     assert all(0.0 <= r.confidence <= 1.0 and r.method == "keywords" for r in results)
 
 
+@pytest.mark.fast
 def test_unloadable_model_dir_falls_back(tmp_path):
     (tmp_path / "config.json").write_text("{not json")
     assert isinstance(em.load_classifier(str(tmp_path)), em.KeywordClassifier)
@@ -256,6 +272,7 @@ def test_load_classifier_uses_model_when_present(model_dir):
     "Looks like someone broke in overnight, window smashed",
     "There is an intruder on the 3rd floor",
 ])
+@pytest.mark.fast
 def test_urgent(text):
     assert em.assess_priority(text) == "urgent"
 
@@ -268,6 +285,7 @@ def test_urgent(text):
     "The sink drips slowly",
     "fire extinguisher in the hallway is missing its tag",
 ])
+@pytest.mark.fast
 def test_standard(text):
     assert em.assess_priority(text) == "standard"
 
@@ -286,10 +304,12 @@ def test_standard(text):
     ("3rd floor bathroom sink is clogged", "room"),
     ("no sparks, the outlet in room 214 is just loose", "room"),
 ])
+@pytest.mark.fast
 def test_impact(text, impact):
     assert em.assess_impact(text) == impact
 
 
+@pytest.mark.fast
 def test_sla_hours():
     assert em.sla_hours("urgent", "Security") == 2
     assert em.sla_hours("urgent", "Plumbing") == 4
@@ -298,6 +318,7 @@ def test_sla_hours():
     assert em.sla_hours("standard", "Security", standard_hours=48) == 48
 
 
+@pytest.mark.fast
 def test_departments_cover_categories():
     assert set(em.DEPARTMENT_BY_CATEGORY) == set(em.CATEGORIES)
     assert em.DEPARTMENT_BY_CATEGORY["IT"] == "IT Support"

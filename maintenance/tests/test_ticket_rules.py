@@ -5,22 +5,17 @@ covered by test_tickets.py."""
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-MAINTENANCE = Path(__file__).resolve().parent.parent
-if str(MAINTENANCE) not in sys.path:
-    sys.path.insert(0, str(MAINTENANCE))
-
-from maintenance_service import create_app  # noqa: E402
+from maintenance_service import create_app
 
 from shared.auth import issue_token  # noqa: E402
 from shared.config import load_settings  # noqa: E402
 from shared.revocation import SessionRevocations  # noqa: E402
+
+pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 @dataclass

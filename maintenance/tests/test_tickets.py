@@ -95,7 +95,7 @@ def test_spec_curl_classifies_and_routes(stack, tokens):
     assert ticket["category"] == "IT"
     assert ticket["department"] == "IT Support"
     assert 0.0 < ticket["confidence"] <= 1.0
-    assert ticket["classification_method"] in ("model", "keywords")
+    assert ticket["classification_method"] == "model"     # the keyword fallback has a test of its own
     assert ticket["needs_review"] is (ticket["confidence"] < 0.5)
     assert ticket["priority"] in ("urgent", "standard")
     assert ticket["impact"] in ("room", "floor", "building", "safety")
@@ -111,11 +111,10 @@ def test_spec_curl_classifies_and_routes(stack, tokens):
 
 def test_model_is_loaded_and_health_reports_it(stack):
     body = requests.get(f"{stack.url('maintenance')}/health", timeout=10).json()
-    assert body["classifier"] in ("model", "keywords")
-    assert body["status"] == ("healthy" if body["classifier"] == "model" else "degraded")
-    if body["classifier"] != "model":
-        pytest.skip("no classifier checkpoint in MAINTENANCE_MODEL_DIR; build it with "
-                    "maintenance/training/train.py --out maintenance/model")
+    # run_tests.sh builds the checkpoint (scripts/install.sh); without it this fails, never skips.
+    assert (body["classifier"], body["status"]) == ("model", "healthy"), (
+        f"{body}: no classifier checkpoint in MAINTENANCE_MODEL_DIR; build it with "
+        "maintenance/training/train.py --out maintenance/model")
 
 
 def test_urgent_and_standard_priority_and_sla(stack, tokens):
@@ -326,8 +325,7 @@ def test_duplicate_detection_by_meaning_and_location(stack):
     token = user["token"]
     place = f"Building {uuid.uuid4().hex[:6]} Room 12"
     first = create(stack, token, "Projector broken", "The projector in the room does not turn on", place)
-    if first["classification_method"] != "model":
-        pytest.skip("duplicate detection needs the model's embeddings; the keyword fallback is active")
+    assert first["classification_method"] == "model"     # duplicates need the model's embeddings
     same = create(stack, token, "Projector not working", "The projector in the room won't turn on",
                   f"  {place.upper()} ")
     assert same["possible_duplicate_of"] == first["id"]
@@ -403,19 +401,12 @@ def test_socket_delivers_own_tickets_to_users_and_all_to_admins(stack, tokens, c
 
 
 # ----------------------------------------------------------------------------- frontend
-def test_frontend_page_and_client_library(stack):
-    page = requests.get(f"{stack.url('maintenance')}/", timeout=10)
-    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
-    assert "<script>" not in page.text and "cdn" not in page.text.lower()   # the script is a file (CSP)
-    script = requests.get(f"{stack.url('maintenance')}/websocket_frontend.js", timeout=10)
-    assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
-    assert "ticket_updated" in script.text and "textContent" in script.text
-    assert "innerHTML" not in script.text and "cdn" not in script.text.lower()
-    vendor = requests.get(f"{stack.url('maintenance')}/vendor/socket.io.min.js", timeout=10)
-    if vendor.status_code == 404:
-        assert_envelope(vendor, 404)
-    else:
-        assert vendor.status_code == 200 and "javascript" in vendor.headers["Content-Type"]
+def test_the_ticket_page_is_the_gateways(stack):
+    """The tickets' web page is the gateway's; the maintenance port's address sends the browser there."""
+    page = requests.get(f"{stack.url('maintenance')}/", timeout=10, allow_redirects=False)
+    assert page.status_code == 302 and page.headers["Location"] == f"{stack.url()}/maintenance.html"
+    for gone in ("/websocket_frontend.js", "/vendor/socket.io.min.js"):
+        assert_envelope(requests.get(f"{stack.url('maintenance')}{gone}", timeout=10), 404)
 
 
 # ----------------------------------------------------------------------------- private stacks

@@ -4,13 +4,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared import idempotency
+from shared.auth import ROLES
 from shared.config import Settings, load_settings
-from shared.database import Database
+from shared.database import Database, sql_values
 from shared.web import create_flask_app
 
 from .notifications import IDEMPOTENCY
 
-SCHEMA = Path(__file__).with_name("schema.sql").read_text() + idempotency.idempotency_ddl(IDEMPOTENCY)
+# The role CHECK is generated from shared.auth.ROLES, the one list of roles.
+SCHEMA = (Path(__file__).with_name("schema.sql").read_text().replace("{ROLES}", sql_values(ROLES))
+          + idempotency.idempotency_ddl(IDEMPOTENCY))
 
 
 def create_app(settings: Settings | None = None):

@@ -5,7 +5,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-Role = Literal["admin", "faculty", "student"]
+from shared.auth import Role
+
 TYPE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 
 

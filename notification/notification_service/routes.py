@@ -7,12 +7,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from shared import idempotency
-from shared.auth import current_user, require_auth
+from shared.auth import ROLES, current_user, require_auth
 from shared.errors import Forbidden, ValidationFailed
+from shared.openapi import accepts, answers, page_of
 from shared.web import json_body, query_int
 
 from . import notifications
-from .models import TYPE_PATTERN, NotificationCreate, ReadUpdate
+from .models import TYPE_PATTERN, NotificationCreate, NotificationPublic, ReadUpdate
 
 blueprint = Blueprint("notifications", __name__)
 
@@ -54,6 +55,8 @@ def _paging() -> tuple[int, int]:
 
 @blueprint.post("/notifications")
 @require_auth("admin", "service")
+@accepts(NotificationCreate)
+@answers(201, NotificationPublic, errors=(409,))
 def create_notification():
     data = json_body(NotificationCreate)
     key = notifications.idempotency_key(request.headers.get(idempotency.KEY_HEADER), data.idempotency_key)
@@ -65,6 +68,8 @@ def create_notification():
 
 @blueprint.get("/notifications")
 @require_auth()
+@answers(200, page_of("notifications", NotificationPublic),
+         description="A page of your feed; with all=true (admins) every notification sent")
 def list_notifications():
     principal = current_user()
     page, per_page = _paging()
@@ -80,6 +85,7 @@ def list_notifications():
 
 @blueprint.get("/notifications/unread-count")
 @require_auth()
+@answers(200, description="{unread: how many notifications of your feed are unread}")
 def unread_count():
     principal = current_user()
     return jsonify({"unread": notifications.unread_count(_db(), principal.id, principal.role)})
@@ -87,6 +93,7 @@ def unread_count():
 
 @blueprint.get("/notifications/user/<user_id>")
 @require_auth()
+@answers(200, page_of("notifications", NotificationPublic))
 def user_notifications(user_id: str):
     """A user's feed. Their own: everything addressed to them. An admin or a service looking
     at someone else's: notices sent to that user and to everyone, plus those sent to a role
@@ -97,8 +104,8 @@ def user_notifications(user_id: str):
         role = principal.role
     elif principal.is_privileged:
         role = request.args.get("role") or None
-        if role is not None and role not in ("admin", "faculty", "student"):
-            raise ValidationFailed("role must be admin, faculty or student.",
+        if role is not None and role not in ROLES:
+            raise ValidationFailed(f"role must be one of {', '.join(ROLES)}.",
                                    details=[{"field": "role", "message": "unknown role"}])
     else:
         raise Forbidden("You may only see your own notifications.")
@@ -108,6 +115,7 @@ def user_notifications(user_id: str):
 
 @blueprint.post("/notifications/read-all")
 @require_auth()
+@answers(200, description="{marked, unread}")
 def read_all():
     principal = current_user()
     marked = notifications.read_all(_db(), principal)
@@ -116,12 +124,15 @@ def read_all():
 
 @blueprint.get("/notifications/<int:notification_id>")
 @require_auth()
+@answers(200, NotificationPublic)
 def get_notification(notification_id: int):
     return jsonify(notifications.get(_db(), notification_id, current_user()))
 
 
 @blueprint.put("/notifications/<int:notification_id>")
 @require_auth()
+@accepts(ReadUpdate)
+@answers(200, NotificationPublic)
 def mark_read(notification_id: int):
     read = json_body(ReadUpdate).read if request.get_data(cache=True) else True
     return jsonify(notifications.set_read(_db(), notification_id, current_user(), read))
@@ -129,6 +140,7 @@ def mark_read(notification_id: int):
 
 @blueprint.delete("/notifications/<int:notification_id>")
 @require_auth()
+@answers(200, description="{deleted: the id, scope: me or all}")
 def delete_notification(notification_id: int):
     scope = (request.args.get("scope") or "me").strip().lower()
     if scope not in ("me", "all"):

@@ -356,13 +356,19 @@ def test_booking_again_after_a_lost_answer_books_once(people, web_stack):
 
 
 # ---------------------------------------------------------------------------- GPA
-def test_faculty_calculates_a_gpa_with_cumulative_and_what_if(people):
+def test_faculty_calculates_a_gpa_with_cumulative_and_what_if(people, web_stack):
     needs("gpa-calculator")
     me = people()
     page = me.login_as("faculty")
     page.goto("/gpa.html")
     rows = page.locator(".course-row")
     expect(rows).to_have_count(3)
+    # The grades and the credit limits are the service's (GET /meta), not the page's own.
+    rules = web_stack.api("GET", "/api/gpa/meta", me.token()).json()
+    credits = rules["numbers"]["credits"]
+    expect(rows.first.locator(".course-credits")).to_have_attribute("max", f"{credits['maximum']:g}")
+    expect(rows.first.locator(".course-credits")).to_have_attribute("step", f"{10 ** -credits['decimals']:g}")
+    assert rows.first.locator(".course-grade option").all_inner_texts()[1:] == [g["grade"] for g in rules["grades"]]
     for i, (name, grade, credits) in enumerate([("Calculus", "A", "3"), ("Physics", "B", "4"), ("History", "A", "3")]):
         row = rows.nth(i)
         row.locator(".course-name-input").fill(name)
@@ -414,7 +420,7 @@ def file_ticket(page: Page, title: str, description: str, location: str) -> int:
     return int(re.match(r"#(\d+)", text).group(1))
 
 
-def test_ticket_gets_classified_and_the_owner_sees_an_admin_change_live(people):
+def test_ticket_gets_classified_and_the_owner_sees_an_admin_change_live(people, web_stack):
     needs("maintenance")
     student = people()
     page = student.login_as("student")
@@ -435,6 +441,12 @@ def test_ticket_gets_classified_and_the_owner_sees_an_admin_change_live(people):
     admin_page.goto("/maintenance.html")
     expect(admin_page.locator("#tickets-title")).to_have_text("All tickets")
     admin_item = admin_page.locator(f'#ticket-list li[data-ticket-id="{ticket_id}"]')
+    # The moves offered are the service's transition table (GET /meta), not the page's own.
+    rules = web_stack.api("GET", "/api/maintenance/meta", admin.token()).json()
+    start = rules["initial_status"]
+    offered = admin_item.locator(".ticket-status-select option")
+    expect(offered).to_have_count(1 + len(rules["transitions"][start]))
+    assert offered.evaluate_all("options => options.map((o) => o.value)") == [start, *rules["transitions"][start]]
     admin_item.locator(".ticket-status-select").select_option("in_progress")
     admin_item.get_by_label("Comment").fill("A plumber is on the way.")
     admin_item.get_by_role("button", name="Update").click()
@@ -644,14 +656,10 @@ def test_pages_run_under_a_strict_content_security_policy(people):
     expect(page.locator(".swagger-ui .info")).to_be_visible()
 
 
-def test_live_board_on_the_maintenance_port_runs_under_a_strict_policy(people, web_stack):
+def test_the_maintenance_port_sends_the_browser_to_the_gateways_ticket_page(people, web_stack):
     needs("maintenance")
     me = people()
-    me.login_as("student")
-    token, page = me.token(), me.page
-    policy = page.goto(web_stack.url("maintenance") + "/").headers["content-security-policy"]
-    assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy, policy
-    page.locator("#token").fill(token)
-    page.locator("#connect").click()
-    expect(page.locator("#who")).to_contain_text("(student)")
-    expect(page.locator("#status")).to_have_text("live")
+    page = me.login_as("student")
+    page.goto(web_stack.url("maintenance") + "/")
+    expect(page).to_have_url(web_stack.url() + "/maintenance.html")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")

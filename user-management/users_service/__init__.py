@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared.auth import ROLES
 from shared.config import Settings, load_settings
-from shared.database import Database
+from shared.database import Database, sql_values
 from shared.http_client import HttpClient
 from shared.metrics import breaker_gauge, outbox_gauge
 from shared.outbox import OutboxDispatcher, outbox_ddl
@@ -13,7 +14,9 @@ from shared.web import create_flask_app
 from .sessions import local_revocations, prune
 from .users import OUTBOX, migrate_users, seed_first_users
 
-SCHEMA = (Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX))
+# The role CHECK is generated from shared.auth.ROLES, the one list of roles.
+SCHEMA = (Path(__file__).with_name("schema.sql").read_text().replace("{ROLES}", sql_values(ROLES))
+          + outbox_ddl(OUTBOX))
 
 
 def create_app(settings: Settings | None = None, *, start_background: bool = True):

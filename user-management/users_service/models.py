@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.accounts import clean_email
+from shared.auth import DEFAULT_ROLE, Role
 
 from .passwords import MAX_LENGTH, password_problem
 
-Role = Literal["admin", "faculty", "student"]
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 
 
@@ -43,7 +43,7 @@ class UserCreate(_Strict):
     name: str = Field(min_length=1, max_length=100)
     email: str
     password: str = Field(max_length=MAX_LENGTH)   # the rule: passwords.py
-    role: Role = "student"
+    role: Role = DEFAULT_ROLE
 
     _check_email = field_validator("email")(_email)
     _check_name = field_validator("name")(_name)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from shared.auth import ROLES, current_user, require_auth
+from shared.auth import DEFAULT_ROLE, ROLES, current_user, require_auth
 from shared.errors import Forbidden, NotFound
-from shared.openapi import accepts
+from shared.openapi import accepts, answers, page_of
 from shared.web import json_body, query_int
 
 from . import sessions, users
-from .models import Credentials, EndedToken, PasswordChange, UserCreate, UserUpdate
+from .models import Credentials, EndedToken, PasswordChange, UserCreate, UserPublic, UserUpdate
 
 blueprint = Blueprint("users", __name__)
 
@@ -39,6 +39,7 @@ def _self_or_admin(user_id: str) -> None:
 
 @blueprint.get("/users")
 @require_auth("admin", "service")
+@answers(200, page_of("users", UserPublic), errors=(404,))
 def list_users():
     """List users, paginated (admin)"""
     role = request.args.get("role")
@@ -47,8 +48,17 @@ def list_users():
     return jsonify(users.list_users(_db(), query_int("page", 1), query_int("per_page", 20, maximum=100), role))
 
 
+@blueprint.get("/users/roles")
+@require_auth("admin", "service")
+@answers(200, description="{roles: [...], default: the role of a new account}")
+def roles():
+    """The platform's roles (shared.auth.ROLES) and a new account's default, for the pages"""
+    return jsonify({"roles": list(ROLES), "default": DEFAULT_ROLE})
+
+
 @blueprint.get("/users/by-role/<role>")
 @require_auth("admin", "service")
+@answers(200, page_of("users", UserPublic))
 def users_by_role(role: str):
     if role not in ROLES:
         raise NotFound(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.")
@@ -58,6 +68,7 @@ def users_by_role(role: str):
 @blueprint.post("/users")
 @require_auth("admin", "service")
 @accepts(UserCreate)
+@answers(201, UserPublic, errors=(409,))
 def create_user():
     """Create a user (admin)"""
     _still_admin()
@@ -68,6 +79,7 @@ def create_user():
 
 @blueprint.get("/users/<user_id>")
 @require_auth()
+@answers(200, UserPublic)
 def get_user(user_id: str):
     _self_or_admin(user_id)
     return jsonify(users.get_user(_db(), user_id))
@@ -76,6 +88,7 @@ def get_user(user_id: str):
 @blueprint.put("/users/<user_id>")
 @require_auth()
 @accepts(UserUpdate)
+@answers(200, UserPublic, errors=(409,))
 def update_user(user_id: str):
     """Update a user (admin; or yourself: name and password)"""
     _self_or_admin(user_id)
@@ -87,6 +100,7 @@ def update_user(user_id: str):
 
 @blueprint.delete("/users/<user_id>")
 @require_auth("admin", "service")
+@answers(200, description="{deleted: the user id}", errors=(409,))
 def delete_user(user_id: str):
     _still_admin()
     users.delete_user(_db(), user_id)
@@ -96,6 +110,7 @@ def delete_user(user_id: str):
 
 @blueprint.post("/users/<user_id>/sessions/revoke")
 @require_auth()
+@answers(200, description="{user_id, sessions_ended_before}")
 def sign_out_everywhere(user_id: str):
     """Sign a user out everywhere (admin, or yourself): every earlier token stops working"""
     _self_or_admin(user_id)

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT NOT NULL,
     email_key TEXT NOT NULL UNIQUE,          -- shared.accounts.normalize_email(email): one account per address
     name TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'faculty', 'student')),
+    role TEXT NOT NULL CHECK (role IN ({ROLES})),   -- generated from shared.auth.ROLES
     password_hash TEXT NOT NULL,
     must_change_password BOOLEAN NOT NULL DEFAULT FALSE,  -- a one-time password: no sign-in until changed
     created_at TEXT NOT NULL,

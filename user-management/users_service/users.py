@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared.accounts import clean_email, normalize_email
+from shared.accounts import DEFAULT_USERS, clean_email, normalize_email
 from shared.auth import Principal
 from shared.config import ConfigError, Settings
 from shared.database import Connection, Database, IntegrityViolation, utc_now_iso
@@ -21,12 +21,6 @@ from .passwords import password_problem
 
 logger = logging.getLogger(__name__)
 OUTBOX = "user_outbox"
-# Development and testing only (DESIGN decision 10); production gets no default accounts.
-DEFAULT_USERS = (
-    ("admin@example.com", "Admin User", "admin", "admin123"),
-    ("faculty@example.com", "Faculty User", "faculty", "faculty123"),
-    ("student@example.com", "Student User", "student", "student123"),
-)
 COLUMNS = "id, email, name, role, created_at, updated_at"
 # Checked against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

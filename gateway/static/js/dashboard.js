@@ -28,10 +28,12 @@ async function bookings() {
 async function tickets() {
   const node = document.getElementById('dash-tickets');
   try {
-    const [open, progress] = await Promise.all(['open', 'in_progress'].map((status) =>
+    // Which statuses are open work is the maintenance service's rule (GET /meta).
+    const {open_statuses: openStatuses} = await api('/api/maintenance/meta');
+    const found = await Promise.all(openStatuses.map((status) =>
       api('/api/maintenance/tickets', {query: {status, per_page: 5}})));
-    const items = [...progress.tickets, ...open.tickets].sort((a, b) => b.id - a.id).slice(0, 6);
-    const total = open.total + progress.total;
+    const items = found.flatMap((page) => page.tickets).sort((a, b) => b.id - a.id).slice(0, 6);
+    const total = found.reduce((sum, page) => sum + page.total, 0);
     fill(node, items.length ? items.map((t) => el('li', {class: 'ticket', dataset: {ticketId: t.id}},
       el('div', {class: 'item-main'}, el('div', {class: 'item-title'}, t.title),
         el('div', {class: 'small muted'}, `${t.category} · due ${formatDateTime(t.sla_due_at)}`)),

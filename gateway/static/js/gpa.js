@@ -3,15 +3,38 @@ import {renderNav} from './nav.js';
 
 await renderNav('gpa');
 
-const LETTERS = ['A+', 'A', 'A-', 'B+', 'B', 'B-', 'C+', 'C', 'C-', 'D+', 'D', 'D-', 'F'];
-const PASS_FAIL = [['P', 'P (pass)'], ['F', 'F (fail)']];
 const rows = document.getElementById('course-rows');
 const errorBox = document.getElementById('gpa-error');
 const result = document.getElementById('gpa-result');
 let counter = 0;
 
+// The grades and the limits of every number are the gpa-calculator's (gpa_service/gpa.py):
+// the page reads them at GET /meta rather than restating them.
+async function gradingRules() {
+  try {
+    return await api('/api/gpa/meta');
+  } catch (error) {
+    showMessage(errorBox, `The grade scale could not be loaded: ${errorText(error)}`);
+    return {grades: [], pass_fail: {pass: [], choices: []}, numbers: {}, limits: {}};
+  }
+}
+const rules = await gradingRules();
+const letterChoices = rules.grades.map(({grade}) => [grade, grade]);
+const passFailChoices = rules.pass_fail.choices.map((g) => [g, `${g} (${rules.pass_fail.pass.includes(g) ? 'pass' : 'fail'})`]);
+
+/** min, max and step of a number input, from the service's rule for that number. */
+function limits(name) {
+  const rule = rules.numbers[name];
+  return rule ? {min: String(rule.minimum), max: String(rule.maximum), step: String(10 ** -rule.decimals)} : {};
+}
+
+for (const [id, name] of [['prior-gpa', 'prior_gpa'], ['prior-credits', 'prior_credits'],
+  ['target-gpa', 'target_gpa'], ['remaining-credits', 'remaining_credits']]) {
+  Object.assign(document.getElementById(id), limits(name));
+}
+
 function gradeOptions(select, passFail, keep) {
-  const choices = passFail ? PASS_FAIL : LETTERS.map((g) => [g, g]);
+  const choices = passFail ? passFailChoices : letterChoices;
   fill(select, el('option', {value: ''}, 'Grade…'), choices.map(([v, label]) => el('option', {value: v}, label)));
   if (keep && choices.some(([v]) => v === keep)) select.value = keep;
 }
@@ -26,10 +49,10 @@ function addRow(course = {}) {
   passFail.addEventListener('change', () => gradeOptions(grade, passFail.checked, grade.value));
   const row = el('div', {class: 'course-row', dataset: {row: id}},
     el('div', {class: 'field course-name'}, el('label', {for: `name-${id}`}, 'Course'),
-      el('input', {id: `name-${id}`, class: 'course-name-input', type: 'text', maxlength: 100, placeholder: 'e.g. Calculus I', value: course.name || ''})),
+      el('input', {id: `name-${id}`, class: 'course-name-input', type: 'text', maxlength: rules.limits?.max_name_length, placeholder: 'e.g. Calculus I', value: course.name || ''})),
     el('div', {class: 'field'}, el('label', {for: `grade-${id}`}, 'Grade'), grade),
     el('div', {class: 'field'}, el('label', {for: `credits-${id}`}, 'Credits'),
-      el('input', {id: `credits-${id}`, class: 'course-credits', type: 'number', inputmode: 'decimal', min: '0', max: '20', step: '0.5', value: course.credits ?? ''})),
+      el('input', {id: `credits-${id}`, class: 'course-credits', type: 'number', inputmode: 'decimal', ...limits('credits'), value: course.credits ?? ''})),
     el('div', {class: 'field'}, el('label', {class: 'check', for: `pf-${id}`}, passFail, 'Pass/fail')),
     el('button', {type: 'button', class: 'btn btn-danger btn-small remove-course', 'aria-label': `Remove course ${id}`,
       onclick: () => { row.remove(); if (!rows.children.length) addRow(); renumber(); }}, 'Remove'));

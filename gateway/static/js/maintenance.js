@@ -11,8 +11,9 @@ const listError = document.getElementById('tickets-error');
 const liveMessage = document.getElementById('live-message');
 const filters = {status: document.getElementById('filter-status'), category: document.getElementById('filter-category'),
   priority: document.getElementById('filter-priority')};
-let statuses = ['open', 'in_progress', 'resolved', 'closed'];
-let transitions = {open: ['in_progress'], in_progress: ['resolved'], resolved: ['closed', 'open'], closed: []};
+// The ticket rules are the maintenance service's (maintenance_service/models.py), read at GET /meta.
+// Until they arrive (or if they cannot), an admin's status list offers only the current status.
+let transitions = {};
 let categories = [];
 let departments = [];
 let page = 1;
@@ -153,13 +154,20 @@ async function load() {
 }
 
 async function loadChoices() {
-  const [st, cat, dep] = await Promise.allSettled([api(`${BASE}/statuses`), api(`${BASE}/categories`), api(`${BASE}/departments`)]);
-  if (st.status === 'fulfilled') { statuses = st.value.statuses; transitions = st.value.transitions; }
-  if (cat.status === 'fulfilled') categories = cat.value.categories.map((c) => c.name);
-  if (dep.status === 'fulfilled') departments = dep.value.departments;
+  let rules;
+  try {
+    rules = await api(`${BASE}/meta`);
+  } catch (error) {
+    showMessage(liveMessage, `The ticket choices could not be loaded: ${errorText(error)}`);
+    return;
+  }
+  transitions = rules.transitions;
+  categories = rules.categories.map((c) => c.name);
+  departments = rules.departments;
   const keepFirst = (select) => select.firstElementChild;
-  fill(filters.status, keepFirst(filters.status), statuses.map((s) => el('option', {value: s}, label(s))));
+  fill(filters.status, keepFirst(filters.status), rules.statuses.map((s) => el('option', {value: s}, label(s))));
   fill(filters.category, keepFirst(filters.category), categories.map((c) => el('option', {value: c}, c)));
+  fill(filters.priority, keepFirst(filters.priority), rules.priorities.map((p) => el('option', {value: p}, label(p))));
 }
 
 const form = document.getElementById('ticket-form');

@@ -64,10 +64,20 @@ if (me.role === 'admin') {
   document.getElementById('send-card').hidden = false;
   const audience = document.getElementById('send-audience');
   const userSelect = document.getElementById('send-user');
+  const roleSelect = document.getElementById('send-role');
   let usersLoaded = false;
   audience.addEventListener('change', async () => {
     document.getElementById('send-role-field').hidden = audience.value !== 'role';
     document.getElementById('send-user-field').hidden = audience.value !== 'user';
+    if (audience.value === 'role' && !roleSelect.options.length) {
+      // The platform's roles (shared/auth.py), as user-management says them.
+      try {
+        const {roles} = await api('/api/users/roles');
+        fill(roleSelect, roles.map((r) => el('option', {value: r}, r[0].toUpperCase() + r.slice(1))));
+      } catch (error) {
+        showMessage(document.getElementById('send-message'), errorText(error));
+      }
+    }
     if (audience.value === 'user' && !usersLoaded) {
       try {
         const data = await api('/api/users', {query: {per_page: 100}});
@@ -86,7 +96,7 @@ if (me.role === 'admin') {
       body: document.getElementById('send-body').value.trim(), type: document.getElementById('send-type').value};
     if (!body.title || !body.body) { showMessage(out, 'A title and a message are required.'); return; }
     if (audience.value === 'broadcast') body.broadcast = true;
-    else if (audience.value === 'role') body.role = document.getElementById('send-role').value;
+    else if (audience.value === 'role') body.role = roleSelect.value;
     else body.user_id = userSelect.value;
     try {
       await sendNotification(BASE, body);

@@ -3,16 +3,22 @@ import {denyUnlessRole, renderNav} from './nav.js';
 
 const me = await renderNav('users');
 const PER_PAGE = 10;
-const ROLES = ['student', 'faculty', 'admin'];
+// The roles are the platform's (shared/auth.py ROLES); user-management says them at GET /users/roles.
+let roles = [];
 const body = document.getElementById('users-body');
 const message = document.getElementById('users-message');
 let page = 1;
 let pages = 1;
 
+const roleLabel = (role) => role[0].toUpperCase() + role.slice(1);
+
+function roleOptions(current) {
+  return (roles.includes(current) ? roles : [current, ...roles])
+    .map((r) => el('option', {value: r, selected: r === current}, roleLabel(r)));
+}
+
 function roleSelect(id, value) {
-  const select = el('select', {id}, ROLES.map((r) => el('option', {value: r}, r[0].toUpperCase() + r.slice(1))));
-  select.value = value;
-  return select;
+  return el('select', {id}, roleOptions(value));
 }
 
 async function load() {
@@ -96,6 +102,13 @@ if (!denyUnlessRole(document.getElementById('main'), me, ['admin'], 'User manage
   document.getElementById('users-content').hidden = false;
   const form = document.getElementById('create-user-form');
   const createError = document.getElementById('create-error');
+  try {
+    const known = await api('/api/users/roles');
+    roles = known.roles;
+    fill(form.role, roleOptions(known.default));   // `selected`: form.reset() returns to the default
+  } catch (error) {
+    showMessage(createError, errorText(error));
+  }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     showMessage(createError, '');
