@@ -58,7 +58,9 @@ if [[ -f gateway/package-lock.json ]]; then
   if [[ ! -f "$LOCKSTAMP" ]]; then
     command -v npm >/dev/null 2>&1 || { echo "npm is required for the front-end assets" >&2; exit 1; }
     say "installing front-end assets (npm ci)"
-    npm ci --prefix gateway --omit=dev --no-audit --no-fund --loglevel=error
+    # --ignore-scripts: the packages are files to serve; none needs to run anything (and
+    # swagger-ui-dist's dependency @scarf/scarf would send install analytics).
+    npm ci --prefix gateway --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
     touch "$LOCKSTAMP"
   fi
 fi

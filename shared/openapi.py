@@ -252,7 +252,7 @@ def document_fastapi(app) -> None:
 
 
 def swagger_ui_html(openapi_url: str, assets: str, title: str) -> str:
-    """A Swagger UI page whose assets come from this server (the swagger-ui-bundle package)."""
+    """A Swagger UI page whose assets come from this server (npm's swagger-ui-dist, on the gateway)."""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <link rel="stylesheet" href="{assets}/swagger-ui.css"></head>

@@ -31,8 +31,9 @@ SCHEMA = (Path(__file__).with_name("schema.sql").read_text() + outbox_ddl(OUTBOX
           + idempotency.idempotency_ddl(IDEMPOTENCY))
 DESCRIPTION = """Rooms, hourly slots (8 AM - 6 PM) and bookings of the Campus Services Hub.
 
-Use **Authorize** with a token from `POST /auth/login` on the gateway. Directly this
-service is at port 8001; through the gateway its paths are under `/api/booking`."""
+Directly this service is at port 8001; through the gateway its paths are under
+`/api/booking`, and this document is part of the platform's one, at the gateway's `/docs`
+(Authorize there with a token from `POST /auth/login`)."""
 
 
 def create_app(settings: Settings | None = None, *, start_background: bool = True):
@@ -64,13 +65,8 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     app.state.metric_gauges += [outbox_gauge(dispatcher), breaker_gauge(http)]
     app.state.health_extras.append(lambda: {"outbox": dispatcher.summary()})
 
-    from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
-
     from .api import api_router
-    from .api.routes.docs import DOCS_ASSETS
 
-    app.mount(f"/{DOCS_ASSETS}", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     app.include_router(api_router)
     document_fastapi(app)   # the platform's error envelope and security scheme
     return app

@@ -29,6 +29,8 @@ from shared.openapi import (
 from .routing import ROUTES
 
 blueprint = Blueprint("docs", __name__)
+# Swagger UI 5 (OpenAPI 3.1, which the documents are), from npm into gateway/node_modules.
+SWAGGER_UI_DIST = Path(__file__).resolve().parent.parent / "node_modules" / "swagger-ui-dist"
 _cache: dict = {"at": 0.0, "doc": None}
 _lock = threading.Lock()
 
@@ -128,10 +130,8 @@ def docs():
 def docs_asset(name: str):
     if name == "docs-init.js":
         return Response(SWAGGER_INIT_JS, mimetype="application/javascript")
-    try:
-        import swagger_ui_bundle
-    except ImportError:
-        raise NotFound("Swagger UI is not installed.") from None
     if name not in ("swagger-ui.css", "swagger-ui-bundle.js"):
         raise NotFound()
-    return send_from_directory(Path(swagger_ui_bundle.swagger_ui_path), name, max_age=3600)
+    if not (SWAGGER_UI_DIST / name).is_file():
+        raise NotFound("Swagger UI is not installed; run `npm ci --prefix gateway`.")
+    return send_from_directory(SWAGGER_UI_DIST, name, max_age=3600)

@@ -2,8 +2,8 @@
 modules, with their dependencies in deps.py."""
 from fastapi import APIRouter
 
-from .routes import bookings, docs, rooms
+from .routes import bookings, rooms
 
 api_router = APIRouter()
-for module in (docs, rooms, bookings):
+for module in (rooms, bookings):
     api_router.include_router(module.router)

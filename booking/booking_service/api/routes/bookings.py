@@ -77,7 +77,9 @@ def user_bookings(user_id: str, db: DbDep, cfg: ConfigDep, principal: Caller, up
     return bookings.list_bookings(db, cfg, user_id=user_id, upcoming=upcoming, status=status)
 
 
-@router.get("/user/{user_id}/calendar.ics", responses={200: {"content": {"text/calendar": {}}}})
+@router.get("/user/{user_id}/calendar.ics", response_class=Response,
+            responses={200: {"description": "An iCalendar file (RFC 5545).",
+                             "content": {"text/calendar": {"schema": {"type": "string"}}}}})
 def user_calendar(user_id: str, db: DbDep, cfg: ConfigDep, principal: Caller):
     """The user's active bookings as an iCalendar file."""
     _self_or_admin(principal, user_id)
