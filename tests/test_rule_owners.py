@@ -15,6 +15,8 @@ from shared.auth import ROLES
 from shared.config import REPO_ROOT
 from tests.harness import DEFAULT_USERS as HARNESS_USERS
 
+pytestmark = pytest.mark.fast     # in-process: no service processes
+
 STATIC = REPO_ROOT / "gateway" / "static"
 PAGES = sorted(p for p in STATIC.rglob("*") if p.suffix in (".js", ".html"))
 

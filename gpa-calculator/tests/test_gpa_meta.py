@@ -3,21 +3,16 @@ says exactly them, and POST /calculate accepts the limits /meta gives and refuse
 beyond. In-process (Flask test client; the service has no database)."""
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from gpa_service import create_app, gpa
 
-_FOLDER = str(Path(__file__).resolve().parents[1])
-if _FOLDER not in sys.path:
-    sys.path.insert(0, _FOLDER)
+from shared.auth import issue_token
+from shared.config import load_settings
+from shared.revocation import SessionRevocations
 
-from gpa_service import create_app, gpa  # noqa: E402
-
-from shared.auth import issue_token  # noqa: E402
-from shared.config import load_settings  # noqa: E402
-from shared.revocation import SessionRevocations  # noqa: E402
+pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 @pytest.fixture

@@ -4,19 +4,12 @@ the service enforces exactly what /meta says, and the table's CHECKs are generat
 them. In-process, with a stand-in classifier and a temporary SQLite DATA_DIR."""
 from __future__ import annotations
 
-import sys
 from collections import deque
-from pathlib import Path
 
+import enhanced_model
 import pytest
-
-MAINTENANCE = Path(__file__).resolve().parent.parent
-if str(MAINTENANCE) not in sys.path:
-    sys.path.insert(0, str(MAINTENANCE))
-
-import enhanced_model  # noqa: E402
-from maintenance_service import SCHEMA, create_app  # noqa: E402
-from maintenance_service.models import (  # noqa: E402
+from maintenance_service import SCHEMA, create_app
+from maintenance_service.models import (
     INITIAL_STATUS,
     OPEN_STATUSES,
     PRIORITIES,
@@ -25,10 +18,12 @@ from maintenance_service.models import (  # noqa: E402
     TRANSITIONS,
 )
 
-from shared.auth import issue_token  # noqa: E402
-from shared.config import load_settings  # noqa: E402
-from shared.database import IntegrityViolation, sql_values  # noqa: E402
-from shared.revocation import SessionRevocations  # noqa: E402
+from shared.auth import issue_token
+from shared.config import load_settings
+from shared.database import IntegrityViolation, sql_values
+from shared.revocation import SessionRevocations
+
+pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 class Plumbing:

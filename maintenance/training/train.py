@@ -47,7 +47,6 @@ DATA_CSV = HERE / "data" / "tickets.csv"
 DEFAULT_OUT = REPO_MAINTENANCE / "model"
 
 # The categories are the service's (enhanced_model.CATEGORIES): the checkpoint's labels follow them.
-sys.path.insert(0, str(REPO_MAINTENANCE))
 from enhanced_model import CATEGORIES  # noqa: E402
 
 MAX_LENGTH = 64

@@ -3,21 +3,15 @@ the model, the ?role= check and the table's CHECK all follow it. In-process, on 
 temporary SQLite DATA_DIR."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from notification_service import SCHEMA, create_app
 
-_FOLDER = str(Path(__file__).resolve().parents[1])
-if _FOLDER not in sys.path:
-    sys.path.insert(0, _FOLDER)
+from shared.auth import ROLES, issue_service_token, issue_token
+from shared.config import load_settings
+from shared.database import IntegrityViolation, sql_values
+from shared.revocation import SessionRevocations
 
-from notification_service import SCHEMA, create_app  # noqa: E402
-
-from shared.auth import ROLES, issue_service_token, issue_token  # noqa: E402
-from shared.config import load_settings  # noqa: E402
-from shared.database import IntegrityViolation, sql_values  # noqa: E402
-from shared.revocation import SessionRevocations  # noqa: E402
+pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 @pytest.fixture

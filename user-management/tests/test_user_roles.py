@@ -3,24 +3,19 @@ shared/accounts.py DEFAULT_USERS): user-management's schema, models, seed and
 GET /users/roles all follow it. In-process, on a temporary SQLite DATA_DIR."""
 from __future__ import annotations
 
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
+from users_service import SCHEMA, create_app
 
-_FOLDER = str(Path(__file__).resolve().parents[1])
-if _FOLDER not in sys.path:
-    sys.path.insert(0, _FOLDER)
+from shared.accounts import DEFAULT_USERS
+from shared.auth import DEFAULT_ROLE, ROLES, issue_service_token, issue_token
+from shared.config import load_settings
+from shared.database import IntegrityViolation, sql_values
+from tests.harness import DEFAULT_USERS as HARNESS_USERS
+from tests.harness import NEW_USER_PASSWORD
 
-from users_service import SCHEMA, create_app  # noqa: E402
-
-from shared.accounts import DEFAULT_USERS  # noqa: E402
-from shared.auth import DEFAULT_ROLE, ROLES, issue_service_token, issue_token  # noqa: E402
-from shared.config import load_settings  # noqa: E402
-from shared.database import IntegrityViolation, sql_values  # noqa: E402
-from tests.harness import DEFAULT_USERS as HARNESS_USERS  # noqa: E402
-from tests.harness import NEW_USER_PASSWORD  # noqa: E402
+pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 @pytest.fixture
