@@ -235,12 +235,13 @@ class Database:
             raw.executescript(sqlite_ddl(schema_sql))
 
     def prepare(self, schema_sql: str, *seeders: Callable[["Database"], None]) -> None:
-        """Create the tables, then run each seeder(db); what every service does at start.
+        """Create the tables, then run each seeder(db) (migrations, seed rows): a service's
+        start-up step, run once per server start by shared/serve.py `prepare_service`,
+        never by create_app.
 
-        A worker that boots while PostgreSQL is briefly away (a restart, or a respawned
-        worker during an outage) waits for it, up to DB_STARTUP_WAIT_SECONDS (60), instead
-        of dying and taking the whole server down with it. Schema and seeders are
-        idempotent, so a retry after a half-done attempt is safe."""
+        A server that starts while PostgreSQL is briefly away (a restart, an outage) waits
+        for it, up to DB_STARTUP_WAIT_SECONDS (60), instead of failing at once. Schema and
+        seeders are idempotent, so a retry after a half-done attempt is safe."""
         deadline = time.monotonic() + self.settings.env.float("DB_STARTUP_WAIT_SECONDS", 60.0)
         delay = 0.5
         while True:
@@ -257,10 +258,25 @@ class Database:
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    def startup(self, schema_sql: str, *seeders: Callable[["Database"], None]) -> str:
+        """The whole start-up step of a service: `prepare`, then `close`. Returns the kind
+        of database in use, which a development fallback may have changed to "sqlite"."""
+        try:
+            self.prepare(schema_sql, *seeders)
+            return self.kind
+        finally:
+            self.close()
+
     def close(self) -> None:
+        """Close the pool and this thread's SQLite connection (the start-up step does, so
+        gunicorn's master forks its workers holding no database connection)."""
         if self._pool is not None:
             self._pool.closeall()
             self._pool = None
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     # ------------------------------------------------------------------ connections
     @contextmanager

@@ -1,5 +1,7 @@
 """gunicorn settings of every service (command-line flags come from shared/serve.py; booking runs
 uvicorn's worker under it, which parses requests itself: shared/web.py holds it to the same limits)."""
+import os
+
 import gunicorn
 
 # Do not advertise the server and its version in every response.
@@ -19,6 +21,31 @@ limit_request_line = MAX_REQUEST_LINE
 limit_request_field_size = MAX_HEADER_FIELD_SIZE
 limit_request_fields = MAX_HEADER_FIELDS
 install_gunicorn()
+
+
+def on_starting(server):
+    """The service's start-up step, once, before any worker exists (shared/serve.py)."""
+    from shared.serve import prepare_service
+
+    prepare_service()
+
+
+def on_reload(server):
+    """A graceful reload (HUP, start_all.sh --restart) starts workers on the new code, which
+    may bring a migration: run the new code's start-up step first, in a fresh process (this
+    master still holds the old modules). A failure is logged, never raised: an exception
+    here would stop the master and every worker with it."""
+    import subprocess
+    import sys
+
+    name = os.environ.get("CAMPUS_SERVICE")
+    if not name:
+        return
+    step = subprocess.run([sys.executable, "-c", f"from shared.serve import prepare_service; prepare_service({name!r})"],
+                          capture_output=True, text=True, timeout=180)
+    if step.returncode != 0:
+        server.log.error("the start-up step of %s failed on reload; the new workers start anyway:\n%s",
+                         name, step.stderr[-2000:])
 
 
 def post_fork(server, worker):

@@ -56,10 +56,39 @@ def _metrics_dir(name: str) -> str:
 def serve(name: str) -> None:
     command = server_command(name)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir(name)
+    os.environ["CAMPUS_SERVICE"] = name      # for the start-up step in gunicorn's master
     os.environ.setdefault("PYTHONPATH", str(REPO_ROOT))
     if str(REPO_ROOT) not in os.environ["PYTHONPATH"].split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), os.environ["PYTHONPATH"]])
     os.execv(command[0], command)
+
+
+def prepare_service(name: str | None = None) -> None:
+    """A service's start-up step: its package's `prepare(settings)` (tables, migrations,
+    seed rows; waiting for the database while it is briefly away). gunicorn's master runs
+    it once before forking the workers (shared/gunicorn_conf.py `on_starting`), so
+    create_app, in every worker and in every in-process test, does no such I/O.
+
+    When development falls back from an unreachable PostgreSQL to SQLite (DESIGN
+    decision 5), the master sets DATABASE_TYPE=sqlite for the workers it forks next."""
+    import importlib
+
+    from shared.config import load_settings
+    from shared.log import setup_logging
+
+    name = name or os.environ.get("CAMPUS_SERVICE")
+    if not name:
+        return
+    package = importlib.import_module(service_info(name).app_target.split(":")[0])
+    prepare = getattr(package, "prepare", None)
+    if prepare is None:                     # a service without a database (gpa-calculator)
+        return
+    settings = load_settings()
+    info = service_info(name)
+    setup_logging(info.name, info.log_name, settings.log_dir, settings.log_level)   # its log, as the workers'
+    kind = prepare(settings)
+    if kind != settings.database_type:
+        os.environ["DATABASE_TYPE"] = kind
 
 
 def installed_services() -> list[str]:

@@ -36,10 +36,22 @@ Directly this service is at port 8001; through the gateway its paths are under
 (Authorize there with a token from `POST /auth/login`)."""
 
 
+def _database(settings: Settings) -> Database:
+    return Database(settings, settings.sqlite_path("booking", "bookings.db"))
+
+
+def prepare(settings: Settings | None = None) -> str:
+    """The start-up step (shared/serve.py `prepare_service`, once per server start):
+    the tables, the seed rooms, the migration of stored local times to UTC. create_app does none of it."""
+    settings = settings or load_settings()
+    cfg = BookingConfig.from_settings(settings)
+    return _database(settings).startup(SCHEMA, seed_rooms, partial(migrate, cfg=cfg))
+
+
 def create_app(settings: Settings | None = None, *, start_background: bool = True):
     settings = settings or load_settings()
     cfg = BookingConfig.from_settings(settings)
-    db = Database(settings, settings.sqlite_path("booking", "bookings.db"))
+    db = _database(settings)
     http = HttpClient(settings, service="booking")
     dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"),
                                   interval=settings.env.float("OUTBOX_INTERVAL_SECONDS", 1.0, minimum=0.05))
@@ -55,7 +67,6 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
                              # Relative: "Try it out" calls go next to openapi.json, so they work
                              # directly and through the gateway's /api/booking prefix alike.
                              servers=[{"url": ".", "description": "this service (direct or via the gateway)"}])
-    db.prepare(SCHEMA, seed_rooms, partial(migrate, cfg=cfg))
     idempotency.install_fastapi(app)
     if start_background:
         dispatcher.start()

@@ -23,12 +23,13 @@ STUDENT = Principal(id="student-1", email="s1@campus.edu", name="Sam Student", r
 @pytest.fixture
 def booking(tmp_path):
     """(client, set_time): the booking app in-process; set_time(hour, minute) moves its clock."""
-    from booking_service import create_app
+    from booking_service import create_app, prepare
     from booking_service.api import deps
 
     settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "JWT_SECRET_KEY": "k" * 40,
                               "FLASK_ENV": "testing", "BOOKING_TIMEZONE": "America/Los_Angeles",
                               "ENV_FILE": "/nonexistent"})
+    prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, start_background=False)
     now = {"at": datetime(2030, 3, 14, 12, 30)}
     campus = app.state.booking_config.timezone

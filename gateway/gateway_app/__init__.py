@@ -31,11 +31,20 @@ def _login_throttle(db: Database, settings: Settings) -> LoginThrottle:
                                window=window))
 
 
+def _database(settings: Settings) -> Database:
+    return Database(settings, settings.sqlite_path("gateway", "gateway.db"))
+
+
+def prepare(settings: Settings | None = None) -> str:
+    """The start-up step (shared/serve.py `prepare_service`, once per server start):
+    the login throttle's tables. create_app does none of it."""
+    return _database(settings or load_settings()).startup(SCHEMA)
+
+
 def create_app(settings: Settings | None = None):
     settings = settings or load_settings()
-    db = Database(settings, settings.sqlite_path("gateway", "gateway.db"))
+    db = _database(settings)
     app = create_flask_app("gateway", settings, readiness={"database": db.ping}, openapi=False)
-    db.prepare(SCHEMA)
     env = settings.env
     app.extensions.update(
         db=db,

@@ -32,6 +32,16 @@ SCHEMA = (Path(__file__).with_name("schema.sql").read_text()
 logger = logging.getLogger(__name__)
 
 
+def _database(settings: Settings) -> Database:
+    return Database(settings, settings.sqlite_path("maintenance", "tickets.db"))
+
+
+def prepare(settings: Settings | None = None) -> str:
+    """The start-up step (shared/serve.py `prepare_service`, once per server start):
+    the tables. create_app does none of it."""
+    return _database(settings or load_settings()).startup(SCHEMA)
+
+
 def create_app(settings: Settings | None = None, *, classifier=None, sessions: SessionRevocations | None = None,
                start_background: bool = True):
     """classifier: anything with classify/embed/method (tests hand in a stand-in);
@@ -56,9 +66,8 @@ def create_app(settings: Settings | None = None, *, classifier=None, sessions: S
         return {"status": "degraded", "classifier": analyzer.method,
                 "reason": "the classifier model is not loaded; keyword fallback in use"}
 
-    db = Database(settings, settings.sqlite_path("maintenance", "tickets.db"))
+    db = _database(settings)
     app = create_flask_app("maintenance", settings, readiness={"database": db.ping}, health=health)
-    db.prepare(SCHEMA)
     idempotency.install_flask(app)
     http = HttpClient(settings, service="maintenance")
     dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"),

@@ -8,7 +8,7 @@ from collections import deque
 
 import enhanced_model
 import pytest
-from maintenance_service import SCHEMA, create_app
+from maintenance_service import SCHEMA, create_app, prepare
 from maintenance_service.models import (
     INITIAL_STATUS,
     OPEN_STATUSES,
@@ -42,6 +42,7 @@ class Plumbing:
 def service(tmp_path):
     settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "FLASK_ENV": "testing",
                               "JWT_SECRET_KEY": "unit-test-secret-" + "m" * 20})
+    prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, classifier=Plumbing(), sessions=SessionRevocations.fixed(), start_background=False)
 
     def auth(role: str):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from maintenance_service import create_app
+from maintenance_service import create_app, prepare
 
 from shared.auth import issue_token  # noqa: E402
 from shared.config import load_settings  # noqa: E402
@@ -57,6 +57,7 @@ def service(tmp_path):
                               "MAINTENANCE_CONFIDENCE_THRESHOLD": "0.5",
                               "MAINTENANCE_DUPLICATE_THRESHOLD": "0.9"})
     classifier = StandIn()
+    prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, classifier=classifier, sessions=SessionRevocations.fixed(), start_background=False)
     client = app.test_client()
 

@@ -16,11 +16,20 @@ SCHEMA = (Path(__file__).with_name("schema.sql").read_text().replace("{ROLES}", 
           + idempotency.idempotency_ddl(IDEMPOTENCY))
 
 
+def _database(settings: Settings) -> Database:
+    return Database(settings, settings.sqlite_path("notification", "notifications.db"))
+
+
+def prepare(settings: Settings | None = None) -> str:
+    """The start-up step (shared/serve.py `prepare_service`, once per server start):
+    the tables. create_app does none of it."""
+    return _database(settings or load_settings()).startup(SCHEMA)
+
+
 def create_app(settings: Settings | None = None):
     settings = settings or load_settings()
-    db = Database(settings, settings.sqlite_path("notification", "notifications.db"))
+    db = _database(settings)
     app = create_flask_app("notification", settings, readiness={"database": db.ping})
-    db.prepare(SCHEMA)
     idempotency.install_flask(app)
     app.extensions["db"] = db
 

@@ -4,7 +4,7 @@ temporary SQLite DATA_DIR."""
 from __future__ import annotations
 
 import pytest
-from notification_service import SCHEMA, create_app
+from notification_service import SCHEMA, create_app, prepare
 
 from shared.auth import ROLES, issue_service_token, issue_token
 from shared.config import load_settings
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.fast     # in-process: no service processes
 def service(tmp_path):
     settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "FLASK_ENV": "testing",
                               "JWT_SECRET_KEY": "unit-test-secret-" + "n" * 20})
+    prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings)
     app.config["SESSIONS"] = SessionRevocations.fixed()
     sender = {"Authorization": f"Bearer {issue_service_token(settings, 'tests')}"}

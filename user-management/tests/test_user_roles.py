@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from users_service import SCHEMA, create_app
+from users_service import SCHEMA, create_app, prepare
 
 from shared.accounts import DEFAULT_USERS
 from shared.auth import DEFAULT_ROLE, ROLES, issue_service_token, issue_token
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.fast     # in-process: no service processes
 def service(tmp_path):
     settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "FLASK_ENV": "development",
                               "JWT_SECRET_KEY": "unit-test-secret-" + "r" * 20})
+    prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, start_background=False)
     client = app.test_client()
 

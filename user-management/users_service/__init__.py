@@ -19,11 +19,20 @@ SCHEMA = (Path(__file__).with_name("schema.sql").read_text().replace("{ROLES}", 
           + outbox_ddl(OUTBOX))
 
 
+def _database(settings: Settings) -> Database:
+    return Database(settings, settings.sqlite_path("user-management", "users.db"))
+
+
+def prepare(settings: Settings | None = None) -> str:
+    """The start-up step (shared/serve.py `prepare_service`, once per server start):
+    the tables, their migrations, the first users, pruning old session records. create_app does none of it."""
+    return _database(settings or load_settings()).startup(SCHEMA, migrate_users, seed_first_users, prune)
+
+
 def create_app(settings: Settings | None = None, *, start_background: bool = True):
     settings = settings or load_settings()
-    db = Database(settings, settings.sqlite_path("user-management", "users.db"))
+    db = _database(settings)
     app = create_flask_app("user-management", settings, readiness={"database": db.ping})
-    db.prepare(SCHEMA, migrate_users, seed_first_users, prune)
     app.config["SESSIONS"] = local_revocations(db, settings)
     http = HttpClient(settings, service="user-management")
     dispatcher = OutboxDispatcher(db, OUTBOX, http, settings.service_url("notification"))
