@@ -10,8 +10,10 @@ reads the same everywhere:
 
 Flask: `flask_openapi(app, title)` reads the URL map. A view wrapped in `require_auth`
 is protected (its roles are listed); `@accepts(Model)` names the body the view reads with
-json_body(); `@answers(201, Model)` names the success answer; `@undocumented` leaves a
-view out. FastAPI makes its own document from its routes; `document_fastapi(app)` brings
+json_body(); `@answers(201, Model)` names the success answer (every JSON answer names a
+model from the service's models.py, and the view builds its reply through it:
+tests/test_openapi_contract.py fails on an answer described only in prose); `@undocumented`
+leaves a view out. FastAPI makes its own document from its routes; `document_fastapi(app)` brings
 it to the same rules (its 422 is answered as a 400 envelope by shared/errors.py).
 """
 from __future__ import annotations
@@ -92,14 +94,6 @@ def undocumented(view):
     """Leave a view out of the document (a redirect for browsers, not an API)."""
     view.__openapi_hidden__ = True
     return view
-
-
-def page_of(key: str, model: Any):
-    """The shape of a paginated list answer: {key: [model], page, per_page, total, pages}."""
-    from pydantic import create_model
-
-    return create_model(f"{model.__name__}Page", **{key: (list[model], ...)}, page=(int, ...),
-                        per_page=(int, ...), total=(int, ...), pages=(int, ...))
 
 
 def error_response(description: str) -> dict:

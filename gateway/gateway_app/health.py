@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal, Optional
 
 from flask import Blueprint, current_app, jsonify
+from pydantic import BaseModel, Field
 
 from shared.config import SERVICES
 from shared.errors import ApiError
@@ -12,6 +14,18 @@ from shared.http_client import HttpClient
 from shared.openapi import answers
 
 blueprint = Blueprint("health", __name__)
+
+
+class ServiceHealth(BaseModel):
+    status: str = Field(description="healthy, or unhealthy, unreachable, or what the service's /health said")
+    latency_ms: float
+    outbox: Optional[dict[str, Any]] = Field(
+        default=None, description="Notifications waiting and given up (dead-lettered); services with an outbox")
+
+
+class PlatformHealth(BaseModel):
+    status: Literal["healthy", "degraded", "down"]
+    services: dict[str, ServiceHealth] = Field(description="By service name; the gateway is one of them")
 
 
 def _probe(http: HttpClient, url: str, timeout: float) -> dict:
@@ -32,7 +46,7 @@ def _probe(http: HttpClient, url: str, timeout: float) -> dict:
 
 
 @blueprint.get("/health/services")
-@answers(200, description="{status: healthy, degraded or down, services: {name: {status, latency_ms}}}")
+@answers(200, PlatformHealth)
 def services_health():
     settings = current_app.config["SETTINGS"]
     http = current_app.extensions["http"]
@@ -46,4 +60,4 @@ def services_health():
         services[name] = result
     up = sum(1 for s in services.values() if s["status"] == "healthy")
     overall = "healthy" if up == len(services) else ("down" if up <= 1 else "degraded")
-    return jsonify({"status": overall, "services": services}), 200
+    return jsonify(PlatformHealth(status=overall, services=services).model_dump(exclude_none=True)), 200

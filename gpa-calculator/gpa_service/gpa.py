@@ -27,7 +27,7 @@ from typing import Any
 
 from shared.errors import ValidationFailed
 
-from .models import Course, CourseResult, GpaRequest, GpaResult, WhatIf
+from .models import Course, CourseResult, GpaRequest, GpaResult, GradeScale, NumberLimits, WhatIf
 
 GRADE_POINTS: dict[str, Decimal] = {
     "A+": Decimal("4.0"), "A": Decimal("4.0"), "A-": Decimal("3.7"),
@@ -55,9 +55,9 @@ class NumberRule:
     maximum: Decimal
     places: int                # decimal places at most
 
-    def public(self) -> dict[str, Any]:
-        return {"minimum": float(self.minimum), "minimum_allowed": self.minimum_allowed,
-                "maximum": float(self.maximum), "decimals": self.places}
+    def public(self) -> NumberLimits:
+        return NumberLimits(minimum=float(self.minimum), minimum_allowed=self.minimum_allowed,
+                            maximum=float(self.maximum), decimals=self.places)
 
 
 GPA_RULE = NumberRule(Decimal(0), True, MAX_GPA, 3)
@@ -363,11 +363,11 @@ def what_if(quality: Decimal, credits: Decimal, target: Decimal, remaining: Deci
                   message=message)
 
 
-def grade_scale() -> dict[str, Any]:
+def grade_scale() -> GradeScale:
     """The rules a client needs (GET /meta, also at GET /grades): the grades and their
     points, the pass/fail grades (and the two a course is stored with), and the limits of
     every number parse_request checks. The page builds its inputs from this."""
-    return {
+    return GradeScale.model_validate({
         "grades": [{"grade": g, "points": float(p)} for g, p in GRADE_POINTS.items()],
         "pass_fail": {"pass": sorted(PASS_GRADES), "fail": sorted(FAIL_GRADES),
                       "choices": sorted(set(PASS_GRADES.values())) + sorted(set(FAIL_GRADES.values()))},
@@ -375,4 +375,4 @@ def grade_scale() -> dict[str, Any]:
                    "credit_decimals": NUMBER_RULES["credits"].places, "max_name_length": MAX_NAME_LENGTH},
         "numbers": {name: rule.public() for name, rule in NUMBER_RULES.items()},
         "rounding": "two decimals, half up",
-    }
+    })

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Optional, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Num = Union[int, float]   # credits: 3 stays 3, 1.5 stays 1.5
 
@@ -69,3 +69,42 @@ class GpaResult(BaseModel):
     cumulative_credits: Optional[Num] = None
     what_if: Optional[WhatIf] = None
     message: Optional[str] = None
+
+
+class GradePoints(BaseModel):
+    grade: str
+    points: float
+
+
+class PassFailGrades(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    passing: list[str] = Field(alias="pass", description="Grades a pass/fail course passes with")
+    failing: list[str] = Field(alias="fail", description="Grades a pass/fail course fails with")
+    choices: list[str] = Field(description="The two grades a pass/fail course is stored with")
+
+
+class Limits(BaseModel):
+    max_courses: int
+    max_credits_per_course: float
+    credit_decimals: int
+    max_name_length: int
+
+
+class NumberLimits(BaseModel):
+    """What a number a client sends may be (gpa.NumberRule)."""
+
+    minimum: float
+    minimum_allowed: bool = Field(description="False: the number must be greater than the minimum")
+    maximum: float
+    decimals: int = Field(description="Decimal places at most")
+
+
+class GradeScale(BaseModel):
+    """The grading rules (GET /meta, GET /grades); the page builds its inputs from them."""
+
+    grades: list[GradePoints]
+    pass_fail: PassFailGrades
+    limits: Limits
+    numbers: dict[str, NumberLimits] = Field(description="Each number a request may hold: its limits")
+    rounding: str

@@ -8,7 +8,7 @@ from shared.openapi import accepts, answers
 from shared.web import json_body
 
 from . import gpa
-from .models import GpaRequest, GpaResult
+from .models import GpaRequest, GpaResult, GradeScale
 
 blueprint = Blueprint("gpa", __name__)
 
@@ -26,15 +26,15 @@ def calculate():
 
 @blueprint.get("/meta")
 @require_auth()
-@answers(200, description="The grading rules for the page: {grades: [{grade, points}], pass_fail, limits, "
-                          "numbers: {credits, prior_gpa, ...: {minimum, minimum_allowed, maximum, decimals}}}")
+@answers(200, GradeScale, description="The grading rules for the page: grades and points, pass/fail grades, "
+                                      "and the limits of every number")
 def meta():
     """The grading rules: grades, pass/fail grades, the limits of every number"""
-    return jsonify(gpa.grade_scale())
+    return jsonify(gpa.grade_scale().model_dump())
 
 
 @blueprint.get("/grades")
 @require_auth()
-@answers(200, description="The grade scale: {grades: [{grade, points}], pass_fail, limits}")
+@answers(200, GradeScale, description="The grade scale (the same answer as GET /meta)")
 def grades():
-    return jsonify(gpa.grade_scale())
+    return jsonify(gpa.grade_scale().model_dump())

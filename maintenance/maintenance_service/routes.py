@@ -9,7 +9,22 @@ from shared.openapi import accepts, answers, undocumented
 from shared.web import json_body, query_int
 
 from . import tickets
-from .models import STATUSES, TRANSITIONS, TicketBatch, TicketCreate, TicketUpdate
+from .models import (
+    STATUSES,
+    TRANSITIONS,
+    CategoryList,
+    DepartmentList,
+    StatusRules,
+    TicketAnalytics,
+    TicketBatch,
+    TicketCreate,
+    TicketDetail,
+    TicketMeta,
+    TicketPage,
+    TicketPublic,
+    TicketsCreated,
+    TicketUpdate,
+)
 from .realtime import emit_ticket
 
 blueprint = Blueprint("maintenance", __name__)
@@ -36,13 +51,13 @@ def _single(created: list[dict]) -> dict:
 
 
 def _batch(created: list[dict]) -> dict:
-    return {"tickets": created, "count": len(created)}
+    return TicketsCreated(tickets=created, count=len(created)).model_dump()
 
 
 @blueprint.post("/tickets")
 @require_auth()
 @accepts(TicketCreate)
-@answers(201, description="The ticket, classified (category, priority, department, confidence)",
+@answers(201, TicketPublic, description="The ticket, classified (category, priority, department, confidence)",
          errors=(409,))
 def create_ticket():
     item = json_body(TicketCreate)
@@ -57,7 +72,7 @@ def create_ticket():
 @blueprint.post("/tickets/batch")
 @require_auth()
 @accepts(TicketBatch)
-@answers(201, description="{tickets: [...], count}", errors=(409,))
+@answers(201, TicketsCreated, description="The tickets, classified, in the order sent", errors=(409,))
 def create_batch():
     batch = json_body(TicketBatch)
     once = idempotency.from_flask(tickets.IDEMPOTENCY, batch, render=_batch)
@@ -71,7 +86,7 @@ def create_batch():
 
 @blueprint.get("/tickets")
 @require_auth()
-@answers(200, description="{tickets: [...], page, per_page, total, pages}; yours, or all for admins")
+@answers(200, TicketPage, description="A page of tickets: yours, or all for admins")
 def list_tickets():
     filters = {name: request.args.get(name) for name in ("status", "category", "priority", "department")}
     return jsonify(tickets.list_tickets(_db(), _analyzer(), current_user(), filters,
@@ -80,14 +95,15 @@ def list_tickets():
 
 @blueprint.get("/tickets/analytics")
 @require_auth("admin", "service")
-@answers(200, description="Counts by status, category, priority and department; trends and performance")
+@answers(200, TicketAnalytics,
+         description="Counts by status, category, priority and department; trends and performance")
 def analytics():
     return jsonify(tickets.analytics(_db(), _analyzer()))
 
 
 @blueprint.get("/tickets/<int:ticket_id>")
 @require_auth()
-@answers(200, description="The ticket with its history of events")
+@answers(200, TicketDetail, description="The ticket with its history of events")
 def get_ticket(ticket_id: int):
     return jsonify(tickets.get_ticket(_db(), ticket_id, current_user()))
 
@@ -95,7 +111,7 @@ def get_ticket(ticket_id: int):
 @blueprint.put("/tickets/<int:ticket_id>")
 @require_auth("admin")
 @accepts(TicketUpdate)
-@answers(200, description="The ticket as changed", errors=(409,))
+@answers(200, TicketPublic, description="The ticket as changed", errors=(409,))
 def update_ticket(ticket_id: int):
     data = json_body(TicketUpdate)
     ticket, owner_view, events = tickets.update_ticket(_db(), _analyzer(), ticket_id, data, current_user())
@@ -107,31 +123,30 @@ def update_ticket(ticket_id: int):
 
 
 @blueprint.get("/categories")
-@answers(200, description="{categories: [{name, department}]}")
+@answers(200, CategoryList)
 def categories():
-    analyzer = _analyzer()
-    return jsonify({"categories": [{"name": c, "department": analyzer.department_for(c)}
-                                   for c in analyzer.categories]})
+    return jsonify(CategoryList(categories=tickets.categories(_analyzer())).model_dump())
 
 
 @blueprint.get("/departments")
-@answers(200, description="{departments: [...]}")
+@answers(200, DepartmentList)
 def departments():
-    return jsonify({"departments": _analyzer().departments})
+    return jsonify(DepartmentList(departments=_analyzer().departments).model_dump())
 
 
 @blueprint.get("/meta")
 @require_auth()
-@answers(200, description="Statuses, transitions, priorities, categories and departments")
+@answers(200, TicketMeta, description="Statuses, transitions, priorities, categories and departments")
 def meta():
     """The ticket rules: statuses, transitions, priorities, categories, departments"""
     return jsonify(tickets.ticket_rules(_analyzer()))
 
 
 @blueprint.get("/statuses")
-@answers(200, description="{statuses: [...], transitions: {status: [next statuses]}}")
+@answers(200, StatusRules)
 def statuses():
-    return jsonify({"statuses": list(STATUSES), "transitions": {k: list(v) for k, v in TRANSITIONS.items()}})
+    return jsonify(StatusRules(statuses=list(STATUSES),
+                               transitions={k: list(v) for k, v in TRANSITIONS.items()}).model_dump())
 
 
 @blueprint.get("/")

@@ -23,18 +23,22 @@ from .models import (
     PRIORITIES,
     STATUS_WORDS,
     STATUSES,
+    TICKET_COLUMNS,
     TRANSITIONS,
+    CategoryInfo,
+    TicketAnalytics,
     TicketCreate,
+    TicketDetail,
+    TicketMeta,
+    TicketPage,
+    TicketPublic,
     TicketUpdate,
 )
 
 OUTBOX = "ticket_outbox"
 IDEMPOTENCY = "ticket_idempotency"   # answers to creates sent with an Idempotency-Key
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-PUBLIC_FIELDS = ("id", "title", "description", "location", "category", "confidence",
-                 "classification_method", "needs_review", "priority", "impact", "sla_hours",
-                 "sla_due_at", "department", "status", "possible_duplicate_of", "user_id",
-                 "user_name", "user_email", "created_at", "updated_at", "resolved_at", "closed_at")
+PUBLIC_FIELDS = TICKET_COLUMNS   # models.TicketPublic is the answer; these are its stored fields
 # The owner of the ticket a new one may duplicate: a person learns that a similar report
 # exists, never the id of someone else's ticket (ids are sequential; see public()).
 COLUMNS = ", ".join(PUBLIC_FIELDS) + (", (SELECT d.user_id FROM tickets d WHERE d.id = tickets.possible_duplicate_of)"
@@ -79,7 +83,7 @@ def public(row: dict[str, Any], viewer: Principal | None = None) -> dict[str, An
     if ticket["possible_duplicate_of"] is not None:
         ticket["possible_duplicate_of"] = int(ticket["possible_duplicate_of"]) if _may_see_duplicate(row, viewer) \
             else None
-    return ticket
+    return TicketPublic(**ticket).model_dump()
 
 
 def _event(row: dict[str, Any]) -> dict[str, Any]:
@@ -207,8 +211,8 @@ def list_tickets(db: Database, analyzer: Analyzer, viewer: Principal, filters: d
         total = int(conn.execute(f"SELECT COUNT(*) AS n FROM tickets {clause}", params).scalar())
         rows = conn.execute(f"SELECT {COLUMNS} FROM tickets {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
                             [*params, per_page, (page - 1) * per_page]).fetchall()
-    return {"tickets": [public(r, viewer) for r in rows], "page": page, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page}
+    return TicketPage(tickets=[public(r, viewer) for r in rows], page=page, per_page=per_page, total=total,
+                      pages=(total + per_page - 1) // per_page).model_dump()
 
 
 def get_ticket(db: Database, ticket_id: int, viewer: Principal) -> dict[str, Any]:
@@ -219,13 +223,12 @@ def get_ticket(db: Database, ticket_id: int, viewer: Principal) -> dict[str, Any
             raise NotFound(f"No ticket with id {ticket_id}.")
         events = conn.execute("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id",
                               (ticket_id,)).fetchall()
-    ticket = public(row, viewer)
-    ticket["history"] = [_event(e) for e in events]
+    history = [_event(e) for e in events]
     if not _may_see_duplicate(row, viewer):
-        for event in ticket["history"]:
+        for event in history:
             if event["event_type"] == "duplicate_flagged":
                 event["new_value"] = None
-    return ticket
+    return TicketDetail(**public(row, viewer), history=history).model_dump()
 
 
 # ----------------------------------------------------------------------------- update
@@ -318,15 +321,20 @@ def _mean(values: list[float]) -> float | None:
 def ticket_rules(analyzer: Analyzer) -> dict[str, Any]:
     """The ticket rules as the pages need them (GET /meta): models.py's lifecycle and
     priorities, and the classifier's taxonomy. Pages read this instead of restating it."""
-    return {
-        "statuses": list(STATUSES),
-        "initial_status": INITIAL_STATUS,
-        "open_statuses": list(OPEN_STATUSES),
-        "transitions": {status: list(moves) for status, moves in TRANSITIONS.items()},
-        "priorities": list(PRIORITIES),
-        "categories": [{"name": c, "department": analyzer.department_for(c)} for c in analyzer.categories],
-        "departments": list(analyzer.departments),
-    }
+    return TicketMeta(
+        statuses=list(STATUSES),
+        initial_status=INITIAL_STATUS,
+        open_statuses=list(OPEN_STATUSES),
+        transitions={status: list(moves) for status, moves in TRANSITIONS.items()},
+        priorities=list(PRIORITIES),
+        categories=categories(analyzer),
+        departments=list(analyzer.departments),
+    ).model_dump()
+
+
+def categories(analyzer: Analyzer) -> list[CategoryInfo]:
+    """The classifier's categories, each with the department its tickets are routed to."""
+    return [CategoryInfo(name=c, department=analyzer.department_for(c)) for c in analyzer.categories]
 
 
 def analytics(db: Database, analyzer: Analyzer) -> dict[str, Any]:
@@ -367,7 +375,7 @@ def analytics(db: Database, analyzer: Analyzer) -> dict[str, Any]:
             "sla_breaches": sum(1 for r in mine if breached(r)),
             "mean_time_to_resolve_hours": _mean([_hours(r["created_at"], r["resolved_at"])
                                                  for r in mine if r["resolved_at"]])})
-    return {
+    return TicketAnalytics(**{
         "total": len(rows),
         "by_status": counts("status", STATUSES),
         "by_category": counts("category", analyzer.categories),
@@ -384,4 +392,4 @@ def analytics(db: Database, analyzer: Analyzer) -> dict[str, Any]:
         "possible_duplicates": sum(1 for r in rows if r["possible_duplicate_of"] is not None),
         "departments": departments,
         "generated_at": now_s,
-    }
+    }).model_dump()

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from shared.auth import Role
 
 TYPE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+# DELETE ?scope=: "me" hides it from the caller's feed, "all" deletes it for every recipient.
+DELETE_SCOPES = ("me", "all")
+DeleteScope = Literal[DELETE_SCOPES]
 
 
 def _text(value: str) -> str:
@@ -67,3 +70,37 @@ class SentNotification(NotificationPublic):
     idempotency_key: Optional[str]
     read_count: int
     deleted_at: Optional[str]
+
+
+class UnreadCount(BaseModel):
+    unread: int = Field(description="How many notifications of your feed are unread")
+
+
+class AllRead(BaseModel):
+    marked: int = Field(description="How many were unread and are now read")
+    unread: int = Field(description="How many of your feed are unread now")
+
+
+class NotificationDeleted(BaseModel):
+    deleted: int = Field(description="The notification's id")
+    scope: DeleteScope
+
+
+class _Page(BaseModel):
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class NotificationFeed(_Page):
+    """A page of a feed: what is addressed to the user, their role or everyone, newest first."""
+
+    notifications: list[NotificationPublic]
+    unread: int = Field(description="How many notifications of the whole feed are unread")
+
+
+class SentPage(_Page):
+    """A page of everything sent (GET /notifications?all=true, admins), newest first."""
+
+    notifications: list[SentNotification]

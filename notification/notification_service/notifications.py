@@ -17,7 +17,14 @@ from shared.auth import Principal
 from shared.database import Connection, Database, IntegrityViolation, utc_now_iso
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-from .models import NotificationCreate, NotificationPublic, SentNotification
+from .models import (
+    NotificationCreate,
+    NotificationDeleted,
+    NotificationFeed,
+    NotificationPublic,
+    SentNotification,
+    SentPage,
+)
 
 MAX_KEY_LENGTH = 200
 IDEMPOTENCY = "notification_idempotency"   # answers to POST /notifications sent with a key
@@ -130,8 +137,8 @@ def feed(db: Database, user_id: str, role: str | None, *, page: int, per_page: i
                             "ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?",
                             [*params, per_page, (page - 1) * per_page]).fetchall()
         unread = _unread(conn, user_id, role)
-    return {"notifications": [public(r) for r in rows], "page": page, "per_page": per_page,
-            "total": total, "pages": (total + per_page - 1) // per_page, "unread": unread}
+    return NotificationFeed(notifications=[public(r) for r in rows], page=page, per_page=per_page, total=total,
+                            pages=(total + per_page - 1) // per_page, unread=unread).model_dump()
 
 
 def _unread(conn: Connection, user_id: str, role: str | None) -> int:
@@ -162,8 +169,8 @@ def list_sent(db: Database, *, page: int, per_page: int, include_deleted: bool =
             "FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ? "
             f"{clause} ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?",
             [viewer_id, *params, per_page, (page - 1) * per_page]).fetchall()
-    return {"notifications": [sent(r) for r in rows], "page": page, "per_page": per_page,
-            "total": total, "pages": (total + per_page - 1) // per_page}
+    return SentPage(notifications=[sent(r) for r in rows], page=page, per_page=per_page, total=total,
+                    pages=(total + per_page - 1) // per_page).model_dump()
 
 
 MAX_ID = 2 ** 63 - 1
@@ -236,4 +243,4 @@ def delete(db: Database, notification_id: int, principal: Principal, scope: str)
             conn.execute("INSERT INTO notification_hidden (notification_id, user_id, hidden_at) VALUES (?, ?, ?) "
                          "ON CONFLICT (notification_id, user_id) DO NOTHING",
                          (notification_id, principal.id, utc_now_iso()))
-    return {"deleted": notification_id, "scope": scope}
+    return NotificationDeleted(deleted=notification_id, scope=scope).model_dump()

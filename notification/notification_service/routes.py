@@ -4,16 +4,29 @@ Identity and role come from the token only. Sending is for admins and service to
 """
 from __future__ import annotations
 
+from typing import Union
+
 from flask import Blueprint, current_app, jsonify, request
 
 from shared import idempotency
 from shared.auth import ROLES, current_user, require_auth
 from shared.errors import Forbidden, ValidationFailed
-from shared.openapi import accepts, answers, page_of
+from shared.openapi import accepts, answers
 from shared.web import json_body, query_int
 
 from . import notifications
-from .models import TYPE_PATTERN, NotificationCreate, NotificationPublic, ReadUpdate
+from .models import (
+    DELETE_SCOPES,
+    TYPE_PATTERN,
+    AllRead,
+    NotificationCreate,
+    NotificationDeleted,
+    NotificationFeed,
+    NotificationPublic,
+    ReadUpdate,
+    SentPage,
+    UnreadCount,
+)
 
 blueprint = Blueprint("notifications", __name__)
 
@@ -68,8 +81,9 @@ def create_notification():
 
 @blueprint.get("/notifications")
 @require_auth()
-@answers(200, page_of("notifications", NotificationPublic),
-         description="A page of your feed; with all=true (admins) every notification sent")
+@answers(200, Union[NotificationFeed, SentPage],
+         description="A page of your feed (NotificationFeed); with all=true (admins) every notification sent "
+                     "(SentPage)")
 def list_notifications():
     principal = current_user()
     page, per_page = _paging()
@@ -85,15 +99,15 @@ def list_notifications():
 
 @blueprint.get("/notifications/unread-count")
 @require_auth()
-@answers(200, description="{unread: how many notifications of your feed are unread}")
+@answers(200, UnreadCount)
 def unread_count():
     principal = current_user()
-    return jsonify({"unread": notifications.unread_count(_db(), principal.id, principal.role)})
+    return jsonify(UnreadCount(unread=notifications.unread_count(_db(), principal.id, principal.role)).model_dump())
 
 
 @blueprint.get("/notifications/user/<user_id>")
 @require_auth()
-@answers(200, page_of("notifications", NotificationPublic))
+@answers(200, NotificationFeed)
 def user_notifications(user_id: str):
     """A user's feed. Their own: everything addressed to them. An admin or a service looking
     at someone else's: notices sent to that user and to everyone, plus those sent to a role
@@ -115,11 +129,12 @@ def user_notifications(user_id: str):
 
 @blueprint.post("/notifications/read-all")
 @require_auth()
-@answers(200, description="{marked, unread}")
+@answers(200, AllRead)
 def read_all():
     principal = current_user()
     marked = notifications.read_all(_db(), principal)
-    return jsonify({"marked": marked, "unread": notifications.unread_count(_db(), principal.id, principal.role)})
+    unread = notifications.unread_count(_db(), principal.id, principal.role)
+    return jsonify(AllRead(marked=marked, unread=unread).model_dump())
 
 
 @blueprint.get("/notifications/<int:notification_id>")
@@ -140,9 +155,9 @@ def mark_read(notification_id: int):
 
 @blueprint.delete("/notifications/<int:notification_id>")
 @require_auth()
-@answers(200, description="{deleted: the id, scope: me or all}")
+@answers(200, NotificationDeleted, description="Deleted: from your feed (scope=me), or for everyone (scope=all)")
 def delete_notification(notification_id: int):
     scope = (request.args.get("scope") or "me").strip().lower()
-    if scope not in ("me", "all"):
+    if scope not in DELETE_SCOPES:
         raise ValidationFailed("scope must be me or all.", details=[{"field": "scope", "message": "must be me or all"}])
     return jsonify(notifications.delete(_db(), notification_id, current_user(), scope))

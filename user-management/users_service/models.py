@@ -101,3 +101,45 @@ class UserPublic(BaseModel):
     role: Role
     created_at: str
     updated_at: str
+
+
+class UserPage(BaseModel):
+    users: list[UserPublic]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class RoleList(BaseModel):
+    roles: list[Role] = Field(description="The platform's roles (shared.auth.ROLES)")
+    default: Role = Field(description="The role of a new account unless an admin chooses another")
+
+
+class UserDeleted(BaseModel):
+    deleted: str = Field(description="The user's id")
+
+
+class SessionsEnded(BaseModel):
+    user_id: str
+    sessions_ended_before: float = Field(description="Unix time: every token issued before it stops working")
+
+
+class Revocation(BaseModel):
+    id: int
+    user_id: str
+    jti: Optional[str] = Field(description="One ended token; null: every token issued before not_before")
+    not_before: Optional[float]
+    expires_at: int
+
+
+class RevocationFeed(BaseModel):
+    """Ended sessions after a cursor, oldest first (shared/revocation.py reads it)."""
+
+    cursor: int
+    events: list[Revocation]
+    more: bool
+
+
+class TokenEnded(BaseModel):
+    ended: str = Field(description="The token's jti")

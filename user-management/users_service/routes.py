@@ -5,11 +5,24 @@ from flask import Blueprint, current_app, jsonify, request
 
 from shared.auth import DEFAULT_ROLE, ROLES, current_user, require_auth
 from shared.errors import Forbidden, NotFound
-from shared.openapi import accepts, answers, page_of
+from shared.openapi import accepts, answers
 from shared.web import json_body, query_int
 
 from . import sessions, users
-from .models import Credentials, EndedToken, PasswordChange, UserCreate, UserPublic, UserUpdate
+from .models import (
+    Credentials,
+    EndedToken,
+    PasswordChange,
+    RevocationFeed,
+    RoleList,
+    SessionsEnded,
+    TokenEnded,
+    UserCreate,
+    UserDeleted,
+    UserPage,
+    UserPublic,
+    UserUpdate,
+)
 
 blueprint = Blueprint("users", __name__)
 
@@ -39,7 +52,7 @@ def _self_or_admin(user_id: str) -> None:
 
 @blueprint.get("/users")
 @require_auth("admin", "service")
-@answers(200, page_of("users", UserPublic), errors=(404,))
+@answers(200, UserPage, errors=(404,))
 def list_users():
     """List users, paginated (admin)"""
     role = request.args.get("role")
@@ -50,15 +63,15 @@ def list_users():
 
 @blueprint.get("/users/roles")
 @require_auth("admin", "service")
-@answers(200, description="{roles: [...], default: the role of a new account}")
+@answers(200, RoleList)
 def roles():
     """The platform's roles (shared.auth.ROLES) and a new account's default, for the pages"""
-    return jsonify({"roles": list(ROLES), "default": DEFAULT_ROLE})
+    return jsonify(RoleList(roles=list(ROLES), default=DEFAULT_ROLE).model_dump())
 
 
 @blueprint.get("/users/by-role/<role>")
 @require_auth("admin", "service")
-@answers(200, page_of("users", UserPublic))
+@answers(200, UserPage)
 def users_by_role(role: str):
     if role not in ROLES:
         raise NotFound(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.")
@@ -100,17 +113,17 @@ def update_user(user_id: str):
 
 @blueprint.delete("/users/<user_id>")
 @require_auth("admin", "service")
-@answers(200, description="{deleted: the user id}", errors=(409,))
+@answers(200, UserDeleted, errors=(409,))
 def delete_user(user_id: str):
     _still_admin()
     users.delete_user(_db(), user_id)
     _after_commit()
-    return jsonify({"deleted": user_id})
+    return jsonify(UserDeleted(deleted=user_id).model_dump())
 
 
 @blueprint.post("/users/<user_id>/sessions/revoke")
 @require_auth()
-@answers(200, description="{user_id, sessions_ended_before}")
+@answers(200, SessionsEnded)
 def sign_out_everywhere(user_id: str):
     """Sign a user out everywhere (admin, or yourself): every earlier token stops working"""
     _self_or_admin(user_id)
@@ -122,6 +135,7 @@ def sign_out_everywhere(user_id: str):
 
 @blueprint.get("/internal/revocations")
 @require_auth("service")
+@answers(200, RevocationFeed)
 def revocation_feed():
     """Ended sessions after a cursor, for every service's in-memory set (shared/revocation.py)"""
     after = request.args.get("after", "0")
@@ -133,18 +147,20 @@ def revocation_feed():
 @blueprint.post("/internal/sessions/end-token")
 @require_auth("service")
 @accepts(EndedToken)
+@answers(200, TokenEnded)
 def end_token():
     """The gateway's logout: this one token stops working at every service"""
     body = json_body(EndedToken)
     with _db().connection() as conn:
         sessions.end_token(conn, body.user_id, body.jti, body.expires_at)
     _after_commit()
-    return jsonify({"ended": body.jti})
+    return jsonify(TokenEnded(ended=body.jti).model_dump())
 
 
 @blueprint.post("/internal/verify-credentials")
 @require_auth("service")
 @accepts(Credentials)
+@answers(200, UserPublic, errors=(401, 403))
 def verify_credentials():
     """The gateway's login asks here; passwords never leave this service."""
     body = json_body(Credentials)
@@ -154,6 +170,7 @@ def verify_credentials():
 @blueprint.post("/internal/change-password")
 @require_auth("service")
 @accepts(PasswordChange)
+@answers(200, UserPublic, errors=(401,))
 def change_password():
     """The gateway's /auth/change-password: a new password for someone proving the current
     one without a token (a one-time password must be replaced before signing in)."""

@@ -19,6 +19,8 @@ from shared.config import Settings
 from shared.database import Connection, Database, utc_now_iso
 from shared.revocation import PAGE_SIZE, SessionRevocations, options, publish
 
+from .models import RevocationFeed
+
 # A not-before row matters until the last token issued before it has expired; the
 # longest-lived tokens are the users' (JWT_EXPIRY_HOURS); a minute of slack for clocks.
 SLACK_SECONDS = 60
@@ -59,7 +61,7 @@ def feed(db: Database, after: int, limit: int = PAGE_SIZE) -> dict[str, Any]:
     events = [{"id": r["id"], "user_id": r["user_id"], "jti": r["jti"],
                "not_before": None if r["not_before"] is None else float(r["not_before"]),
                "expires_at": int(r["expires_at"])} for r in rows]
-    return {"cursor": int(rows[-1]["id"]) if rows else after, "events": events, "more": more}
+    return RevocationFeed(cursor=int(rows[-1]["id"]) if rows else after, events=events, more=more).model_dump()
 
 
 def prune(db: Database) -> int:

@@ -16,7 +16,7 @@ from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Validatio
 from shared.outbox import enqueue
 
 from . import sessions
-from .models import EMAIL, PasswordChange, UserCreate, UserPublic, UserUpdate
+from .models import EMAIL, PasswordChange, SessionsEnded, UserCreate, UserPage, UserPublic, UserUpdate
 from .passwords import password_problem
 
 logger = logging.getLogger(__name__)
@@ -143,8 +143,8 @@ def list_users(db: Database, page: int, per_page: int, role: str | None = None) 
         total = conn.execute(f"SELECT COUNT(*) AS n FROM users {where}", params).scalar()
         rows = conn.execute(f"SELECT {COLUMNS} FROM users {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
                             [*params, per_page, (page - 1) * per_page]).fetchall()
-    return {"users": [public(r) for r in rows], "page": page, "per_page": per_page, "total": int(total),
-            "pages": (int(total) + per_page - 1) // per_page}
+    return UserPage(users=[public(r) for r in rows], page=page, per_page=per_page, total=int(total),
+                    pages=(int(total) + per_page - 1) // per_page).model_dump()
 
 
 def current_role(db: Database, user_id: str) -> str | None:
@@ -252,7 +252,7 @@ def end_all_sessions(db: Database, user_id: str) -> dict[str, Any]:
     with db.connection() as conn:
         _get_row(conn, user_id)
         not_before = sessions.end_sessions(conn, db.settings, user_id, "signed_out_everywhere")
-    return {"user_id": user_id, "sessions_ended_before": not_before}
+    return SessionsEnded(user_id=user_id, sessions_ended_before=not_before).model_dump()
 
 
 def delete_user(db: Database, user_id: str) -> None:
