@@ -117,6 +117,13 @@ def create_flask_app(service: str, settings: Settings, *, readiness: dict[str, C
     return app
 
 
+def app_db():
+    """The current Flask app's Database: create_app keeps it in app.extensions["db"]."""
+    from flask import current_app
+
+    return current_app.extensions["db"]
+
+
 def request_bytes() -> bytes:
     """The request body, 413 when it is larger than MAX_CONTENT_LENGTH. Werkzeug refuses
     a too long Content-Length itself, but a chunked body (no Content-Length) it silently

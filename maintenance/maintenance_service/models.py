@@ -6,6 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.fields import non_blank
+
 # The ticket lifecycle, defined here only (docs/DEVELOPING.md, "Where is the rule for X"):
 # the schema's CHECKs are generated from these, and pages read them at GET /meta.
 # The only moves a ticket may make; anything else is 409 invalid_transition.
@@ -30,13 +32,6 @@ EventType = Literal[EVENT_TYPES]
 BATCH_MAX = 50
 
 
-def _text(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -46,7 +41,7 @@ class TicketCreate(_Strict):
     description: str = Field(min_length=1, max_length=5000)
     location: Optional[str] = Field(default=None, max_length=200)
 
-    _check_title = field_validator("title", "description")(_text)
+    _check_title = field_validator("title", "description")(non_blank)
 
     @field_validator("location")
     @classmethod
@@ -70,7 +65,7 @@ class TicketUpdate(_Strict):
     @field_validator("comment")
     @classmethod
     def _check_comment(cls, value):
-        return None if value is None else _text(value)
+        return None if value is None else non_blank(value)
 
     @model_validator(mode="after")
     def _something(self):

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request
 from shared import idempotency
 from shared.auth import current_user, require_auth
 from shared.openapi import accepts, answers, undocumented
-from shared.web import json_body, query_int
+from shared.web import app_db, json_body, query_int
 
 from . import tickets
 from .models import (
@@ -28,10 +28,6 @@ from .models import (
 from .realtime import emit_ticket
 
 blueprint = Blueprint("maintenance", __name__)
-
-
-def _db():
-    return current_app.extensions["db"]
 
 
 def _analyzer():
@@ -62,7 +58,7 @@ def _batch(created: list[dict]) -> dict:
 def create_ticket():
     item = json_body(TicketCreate)
     once = idempotency.from_flask(tickets.IDEMPOTENCY, item, render=_single)
-    [ticket] = tickets.create_tickets(_db(), _analyzer(), current_app.extensions["ticket_rules"], [item],
+    [ticket] = tickets.create_tickets(app_db(), _analyzer(), current_app.extensions["ticket_rules"], [item],
                                       current_user(), once)
     _after_commit()
     emit_ticket(_socketio(), "ticket_created", ticket)
@@ -76,7 +72,7 @@ def create_ticket():
 def create_batch():
     batch = json_body(TicketBatch)
     once = idempotency.from_flask(tickets.IDEMPOTENCY, batch, render=_batch)
-    created = tickets.create_tickets(_db(), _analyzer(), current_app.extensions["ticket_rules"], batch.tickets,
+    created = tickets.create_tickets(app_db(), _analyzer(), current_app.extensions["ticket_rules"], batch.tickets,
                                      current_user(), once)
     _after_commit()
     for ticket in created:
@@ -89,7 +85,7 @@ def create_batch():
 @answers(200, TicketPage, description="A page of tickets: yours, or all for admins")
 def list_tickets():
     filters = {name: request.args.get(name) for name in ("status", "category", "priority", "department")}
-    return jsonify(tickets.list_tickets(_db(), _analyzer(), current_user(), filters,
+    return jsonify(tickets.list_tickets(app_db(), _analyzer(), current_user(), filters,
                                         query_int("page", 1), query_int("per_page", 20, maximum=100)))
 
 
@@ -98,14 +94,14 @@ def list_tickets():
 @answers(200, TicketAnalytics,
          description="Counts by status, category, priority and department; trends and performance")
 def analytics():
-    return jsonify(tickets.analytics(_db(), _analyzer()))
+    return jsonify(tickets.analytics(app_db(), _analyzer()))
 
 
 @blueprint.get("/tickets/<int:ticket_id>")
 @require_auth()
 @answers(200, TicketDetail, description="The ticket with its history of events")
 def get_ticket(ticket_id: int):
-    return jsonify(tickets.get_ticket(_db(), ticket_id, current_user()))
+    return jsonify(tickets.get_ticket(app_db(), ticket_id, current_user()))
 
 
 @blueprint.put("/tickets/<int:ticket_id>")
@@ -114,7 +110,7 @@ def get_ticket(ticket_id: int):
 @answers(200, TicketPublic, description="The ticket as changed", errors=(409,))
 def update_ticket(ticket_id: int):
     data = json_body(TicketUpdate)
-    ticket, owner_view, events = tickets.update_ticket(_db(), _analyzer(), ticket_id, data, current_user())
+    ticket, owner_view, events = tickets.update_ticket(app_db(), _analyzer(), ticket_id, data, current_user())
     if events:
         _after_commit()
         # The owner's room hears what the owner may see; admins reload for the rest.

@@ -6,18 +6,12 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from shared.auth import Role
+from shared.fields import non_blank
 
 TYPE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 # DELETE ?scope=: "me" hides it from the caller's feed, "all" deletes it for every recipient.
 DELETE_SCOPES = ("me", "all")
 DeleteScope = Literal[DELETE_SCOPES]
-
-
-def _text(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
 
 
 class NotificationCreate(BaseModel):
@@ -34,12 +28,12 @@ class NotificationCreate(BaseModel):
     broadcast: StrictBool = False
     idempotency_key: Optional[str] = Field(default=None, min_length=1, max_length=200)
 
-    _check_title = field_validator("title", "body")(_text)
+    _check_title = field_validator("title", "body")(non_blank)
 
     @field_validator("user_id")
     @classmethod
     def _check_user(cls, value):
-        return None if value is None else _text(value)
+        return None if value is None else non_blank(value)
 
 
 class ReadUpdate(BaseModel):

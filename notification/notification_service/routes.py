@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Union
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from shared import idempotency
 from shared.auth import ROLES, current_user, require_auth
 from shared.errors import Forbidden, ValidationFailed
 from shared.openapi import accepts, answers
-from shared.web import json_body, query_int
+from shared.web import app_db, json_body, query_int
 
 from . import notifications
 from .models import (
@@ -32,10 +32,6 @@ blueprint = Blueprint("notifications", __name__)
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
-
-
-def _db():
-    return current_app.extensions["db"]
 
 
 def _flag(name: str) -> bool:
@@ -76,7 +72,7 @@ def create_notification():
     # The key may come in the body instead of the header: it is no part of what is asked.
     asked = data.model_dump(mode="json", exclude={"idempotency_key"})
     once = idempotency.keyed_request(notifications.IDEMPOTENCY, current_user().id, key, "POST /notifications", asked)
-    return jsonify(notifications.create(_db(), data, once, current_user())), 201
+    return jsonify(notifications.create(app_db(), data, once, current_user())), 201
 
 
 @blueprint.get("/notifications")
@@ -90,10 +86,10 @@ def list_notifications():
     if _flag("all"):
         if not principal.is_privileged:
             raise Forbidden("Only admins may list every notification sent.")
-        return jsonify(notifications.list_sent(_db(), page=page, per_page=per_page,
+        return jsonify(notifications.list_sent(app_db(), page=page, per_page=per_page,
                                                include_deleted=_flag("include_deleted"),
                                                type_=_type_filter(), viewer_id=principal.id))
-    return jsonify(notifications.feed(_db(), principal.id, principal.role, page=page, per_page=per_page,
+    return jsonify(notifications.feed(app_db(), principal.id, principal.role, page=page, per_page=per_page,
                                       unread_only=_flag("unread"), type_=_type_filter()))
 
 
@@ -102,7 +98,7 @@ def list_notifications():
 @answers(200, UnreadCount)
 def unread_count():
     principal = current_user()
-    return jsonify(UnreadCount(unread=notifications.unread_count(_db(), principal.id, principal.role)).model_dump())
+    return jsonify(UnreadCount(unread=notifications.unread_count(app_db(), principal.id, principal.role)).model_dump())
 
 
 @blueprint.get("/notifications/user/<user_id>")
@@ -123,7 +119,7 @@ def user_notifications(user_id: str):
                                    details=[{"field": "role", "message": "unknown role"}])
     else:
         raise Forbidden("You may only see your own notifications.")
-    return jsonify(notifications.feed(_db(), user_id, role, page=page, per_page=per_page,
+    return jsonify(notifications.feed(app_db(), user_id, role, page=page, per_page=per_page,
                                       unread_only=_flag("unread"), type_=_type_filter()))
 
 
@@ -132,8 +128,8 @@ def user_notifications(user_id: str):
 @answers(200, AllRead)
 def read_all():
     principal = current_user()
-    marked = notifications.read_all(_db(), principal)
-    unread = notifications.unread_count(_db(), principal.id, principal.role)
+    marked = notifications.read_all(app_db(), principal)
+    unread = notifications.unread_count(app_db(), principal.id, principal.role)
     return jsonify(AllRead(marked=marked, unread=unread).model_dump())
 
 
@@ -141,7 +137,7 @@ def read_all():
 @require_auth()
 @answers(200, NotificationPublic)
 def get_notification(notification_id: int):
-    return jsonify(notifications.get(_db(), notification_id, current_user()))
+    return jsonify(notifications.get(app_db(), notification_id, current_user()))
 
 
 @blueprint.put("/notifications/<int:notification_id>")
@@ -150,7 +146,7 @@ def get_notification(notification_id: int):
 @answers(200, NotificationPublic)
 def mark_read(notification_id: int):
     read = json_body(ReadUpdate).read if request.get_data(cache=True) else True
-    return jsonify(notifications.set_read(_db(), notification_id, current_user(), read))
+    return jsonify(notifications.set_read(app_db(), notification_id, current_user(), read))
 
 
 @blueprint.delete("/notifications/<int:notification_id>")
@@ -160,4 +156,4 @@ def delete_notification(notification_id: int):
     scope = (request.args.get("scope") or "me").strip().lower()
     if scope not in DELETE_SCOPES:
         raise ValidationFailed("scope must be me or all.", details=[{"field": "scope", "message": "must be me or all"}])
-    return jsonify(notifications.delete(_db(), notification_id, current_user(), scope))
+    return jsonify(notifications.delete(app_db(), notification_id, current_user(), scope))

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 from shared.auth import DEFAULT_ROLE, ROLES, current_user, require_auth
 from shared.errors import Forbidden, NotFound
 from shared.openapi import accepts, answers
-from shared.web import json_body, query_int
+from shared.web import app_db, json_body, query_int
 
 from . import sessions, users
 from .models import (
@@ -27,20 +27,16 @@ from .models import (
 blueprint = Blueprint("users", __name__)
 
 
-def _db():
-    return current_app.extensions["db"]
-
-
 def _after_commit():
     current_app.extensions["outbox"].wake()
-    sessions.committed(current_app.config["SESSIONS"], current_app.config["SETTINGS"], _db())
+    sessions.committed(current_app.config["SESSIONS"], current_app.config["SETTINGS"], app_db())
 
 
 def _still_admin() -> None:
     """An admin action by a person: their role is read again from the table, so a token
     whose admin was demoted a moment ago cannot act even before it is refused everywhere."""
     principal = current_user()
-    if principal.is_admin and users.current_role(_db(), principal.id) != "admin":
+    if principal.is_admin and users.current_role(app_db(), principal.id) != "admin":
         raise Forbidden("You are no longer an admin; log in again.", code="role_changed")
 
 
@@ -58,7 +54,7 @@ def list_users():
     role = request.args.get("role")
     if role is not None and role not in ROLES:
         raise NotFound(f"Unknown role {role!r}.")
-    return jsonify(users.list_users(_db(), query_int("page", 1), query_int("per_page", 20, maximum=100), role))
+    return jsonify(users.list_users(app_db(), query_int("page", 1), query_int("per_page", 20, maximum=100), role))
 
 
 @blueprint.get("/users/roles")
@@ -75,7 +71,7 @@ def roles():
 def users_by_role(role: str):
     if role not in ROLES:
         raise NotFound(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.")
-    return jsonify(users.list_users(_db(), query_int("page", 1), query_int("per_page", 100, maximum=1000), role))
+    return jsonify(users.list_users(app_db(), query_int("page", 1), query_int("per_page", 100, maximum=1000), role))
 
 
 @blueprint.post("/users")
@@ -85,7 +81,7 @@ def users_by_role(role: str):
 def create_user():
     """Create a user (admin)"""
     _still_admin()
-    user = users.create_user(_db(), json_body(UserCreate))
+    user = users.create_user(app_db(), json_body(UserCreate))
     _after_commit()
     return jsonify(user), 201
 
@@ -95,7 +91,7 @@ def create_user():
 @answers(200, UserPublic)
 def get_user(user_id: str):
     _self_or_admin(user_id)
-    return jsonify(users.get_user(_db(), user_id))
+    return jsonify(users.get_user(app_db(), user_id))
 
 
 @blueprint.put("/users/<user_id>")
@@ -106,7 +102,7 @@ def update_user(user_id: str):
     """Update a user (admin; or yourself: name and password)"""
     _self_or_admin(user_id)
     _still_admin()
-    user = users.update_user(_db(), user_id, json_body(UserUpdate), current_user())
+    user = users.update_user(app_db(), user_id, json_body(UserUpdate), current_user())
     _after_commit()
     return jsonify(user)
 
@@ -116,7 +112,7 @@ def update_user(user_id: str):
 @answers(200, UserDeleted, errors=(409,))
 def delete_user(user_id: str):
     _still_admin()
-    users.delete_user(_db(), user_id)
+    users.delete_user(app_db(), user_id)
     _after_commit()
     return jsonify(UserDeleted(deleted=user_id).model_dump())
 
@@ -128,7 +124,7 @@ def sign_out_everywhere(user_id: str):
     """Sign a user out everywhere (admin, or yourself): every earlier token stops working"""
     _self_or_admin(user_id)
     _still_admin()
-    result = users.end_all_sessions(_db(), user_id)
+    result = users.end_all_sessions(app_db(), user_id)
     _after_commit()
     return jsonify(result)
 
@@ -141,7 +137,7 @@ def revocation_feed():
     after = request.args.get("after", "0")
     if not after.isdigit():
         raise NotFound("after must be a non-negative integer.")
-    return jsonify(sessions.feed(_db(), int(after)))
+    return jsonify(sessions.feed(app_db(), int(after)))
 
 
 @blueprint.post("/internal/sessions/end-token")
@@ -151,7 +147,7 @@ def revocation_feed():
 def end_token():
     """The gateway's logout: this one token stops working at every service"""
     body = json_body(EndedToken)
-    with _db().connection() as conn:
+    with app_db().connection() as conn:
         sessions.end_token(conn, body.user_id, body.jti, body.expires_at)
     _after_commit()
     return jsonify(TokenEnded(ended=body.jti).model_dump())
@@ -164,7 +160,7 @@ def end_token():
 def verify_credentials():
     """The gateway's login asks here; passwords never leave this service."""
     body = json_body(Credentials)
-    return jsonify(users.verify_credentials(_db(), body.email, body.password))
+    return jsonify(users.verify_credentials(app_db(), body.email, body.password))
 
 
 @blueprint.post("/internal/change-password")
@@ -174,6 +170,6 @@ def verify_credentials():
 def change_password():
     """The gateway's /auth/change-password: a new password for someone proving the current
     one without a token (a one-time password must be replaced before signing in)."""
-    user = users.change_password(_db(), json_body(PasswordChange))
+    user = users.change_password(app_db(), json_body(PasswordChange))
     _after_commit()
     return jsonify(user)

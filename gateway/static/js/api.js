@@ -5,7 +5,7 @@
 const TOKEN_KEY = 'token';
 const USER_KEY = 'user';
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, code, message, correlationId, details = []) {
     super(message);
     this.name = 'ApiError';
@@ -55,13 +55,6 @@ export function currentUser() {
   const c = tokenClaims(getToken());
   return {id: c.sub, email: c.email, name: c.name, role: c.role};
 }
-
-export function hasRole(...roles) {
-  const user = currentUser();
-  return Boolean(user && roles.includes(user.role));
-}
-
-export const isAdmin = () => hasRole('admin');
 
 /** Leave for the sign-in page, saying why. */
 export function redirectToLogin(reason = 'expired') {
@@ -216,12 +209,3 @@ export function todayISO(offsetDays = 0) {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-/** A list response may be a bare array or {items|<key>: [...]}; return the array. */
-export function listOf(data, ...keys) {
-  if (Array.isArray(data)) return data;
-  if (!data || typeof data !== 'object') return [];
-  for (const key of [...keys, 'items', 'results', 'data']) {
-    if (Array.isArray(data[key])) return data[key];
-  }
-  return [];
-}

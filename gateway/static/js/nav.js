@@ -15,7 +15,7 @@ let badgeNode = null;
 let pollTimer = null;
 
 /** Links the user's role may use (exported for tests of the rule by eye). */
-export function linksFor(role) {
+function linksFor(role) {
   return LINKS.filter((link) => !link.roles || link.roles.includes(role));
 }
 
