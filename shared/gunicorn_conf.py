@@ -48,6 +48,20 @@ def on_reload(server):
                          name, step.stderr[-2000:])
 
 
+def post_worker_init(worker):
+    """Load the ended-session set as the worker starts, not at its first request: a worker
+    whose first request came during an outage of the record would otherwise have nothing
+    to check tokens against and refuse them (503 sessions_unavailable)."""
+    from shared.revocation import session_revocations
+
+    app = worker.wsgi
+    config = getattr(app, "config", None)                  # Flask
+    if config is not None and "SETTINGS" in config:
+        (config.get("SESSIONS") or session_revocations(config["SETTINGS"])).start()
+    elif getattr(getattr(app, "state", None), "settings", None) is not None:   # FastAPI
+        session_revocations(app.state.settings).start()
+
+
 def post_fork(server, worker):
     """A worker exits when its master dies, even by kill -9: without this, uvicorn's
     workers went on serving on the port with no master to stop them, so the next start

@@ -256,6 +256,8 @@ def options(settings: Settings) -> dict[str, Any]:
     env = settings.env
     return {"poll_seconds": env.float("REVOCATION_POLL_SECONDS", 0.5, minimum=0.05),
             "max_stale_seconds": env.float("REVOCATION_MAX_STALE_SECONDS", 300.0, minimum=1.0),
+            # How long a request waits for a process's very first load before its 503.
+            "first_sync_wait": env.float("REVOCATION_FIRST_SYNC_SECONDS", 5.0, minimum=0.0),
             "redis_url": settings.redis_url}
 
 

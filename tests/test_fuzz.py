@@ -16,7 +16,7 @@ CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance
 
 def run_schemathesis(schema_url: str, base_url: str, token: str, extra: list[str] | None = None) -> subprocess.CompletedProcess:
     command = [SCHEMATHESIS, "run", schema_url, "-u", base_url, "-H", f"Authorization: Bearer {token}",
-               "-c", CHECKS, "-n", "12", "--generation-deterministic", "--max-time", "90", "--warnings", "off",
+               "-c", CHECKS, "-n", "12", "--generation-deterministic", "--max-time", "50", "--warnings", "off",
                "--request-timeout", "30", *(extra or [])]
     return subprocess.run(command, capture_output=True, text=True, timeout=400)
 

@@ -38,7 +38,10 @@ def test_services_answer_503_while_postgresql_is_down_and_recover_by_themselves(
     """The outage is of this test's own database (connections refused and every session
     ended, as a server restart does), never of the machine's shared PostgreSQL server."""
     # Production mode: no SQLite fallback may hide the outage.
+    # REVOCATION_FIRST_SYNC_SECONDS: the worker respawned during the outage never loaded the
+    # ended sessions; its 503 comes after this wait (5 s by default).
     stack = make_stack("postgresql", extra_env={"DB_POOL_TIMEOUT": "5", "FLASK_ENV": "production",
+                                                "REVOCATION_FIRST_SYNC_SECONDS": "0.5",
                                                 "ADMIN_EMAIL": "ops@example.com", "ADMIN_PASSWORD": "Operator-Pass-2026"})
     stack.start(["gateway", "user-management"])
     users = stack.services["user-management"]
