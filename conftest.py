@@ -122,3 +122,14 @@ def make_stack(tmp_path, pg_databases):
 @pytest.fixture(scope="session")
 def tokens(stack):
     return {role: stack.token(role) for role in ("admin", "faculty", "student")}
+
+
+# The longest tests (a fixed fuzzing budget per backend) first: with parallel workers
+# (pytest-xdist, `-n` in pytest.ini) the longest should not be the last to start.
+FIRST = ("tests/test_fuzz.py", "tests/test_slow_clients.py", "tests/browser/test_frontend.py")
+
+
+@pytest.hookimpl(trylast=True)      # after pytest's own reordering by fixture
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=lambda item: next((i for i, path in enumerate(FIRST) if item.nodeid.startswith(path)),
+                                     len(FIRST)))

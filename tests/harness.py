@@ -8,6 +8,7 @@ servers that start_all.sh uses.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -31,10 +32,32 @@ NEW_USER_PASSWORD = "Quiet-Harbor-Lamp-47"
 DEFAULT_USERS = {account.role: (account.email, account.password) for account in SEEDED_ACCOUNTS}
 
 
+_PORTS_LOW, _PORTS_HIGH = 20000, 32000     # below Linux's ephemeral range (32768-60999)
+_next_port = [random.randrange(1 << 16)]   # where this process starts in its range
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, for a service a test starts. Handed out in turn, not by
+    the kernel's bind(0): a port the kernel picks comes from the ephemeral range, where an
+    outgoing connection may take it before the service binds it, and a port it picks
+    may be picked again by a parallel test worker meanwhile. Each pytest-xdist worker
+    draws from a range of its own, in order from a random start (so two test runs side by
+    side rarely meet either), skipping what is in use."""
+    workers = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")), 1)
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(name[2:]) % workers if name[2:].isdigit() else 0
+    size = (_PORTS_HIGH - _PORTS_LOW) // workers
+    low = _PORTS_LOW + index * size
+    for _ in range(size):
+        port = low + _next_port[0] % size
+        _next_port[0] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in this worker's range")
 
 
 def available_services() -> list[str]:
