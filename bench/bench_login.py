@@ -12,13 +12,17 @@ import time
 from common import median_of, run_load, save, start_stack, table
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tests.harness import DEFAULT_USERS
+
+EMAIL, PASSWORD = DEFAULT_USERS["student"]
+
 
 def hash_cost_ms(samples: int = 20) -> float:
-    stored = generate_password_hash("student123")
+    stored = generate_password_hash(PASSWORD)
     times = []
     for _ in range(samples):
         started = time.perf_counter()
-        check_password_hash(stored, "student123")
+        check_password_hash(stored, PASSWORD)
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
@@ -30,7 +34,7 @@ def main() -> dict:
     stack = start_stack(["gateway", "user-management"], extra_env={"LOGIN_MAX_FAILURES": "1000"})
     try:
         url = f"{stack.url()}/auth/login"
-        body = {"email": "student@example.com", "password": "student123"}
+        body = {"email": EMAIL, "password": PASSWORD}
 
         def call(session):
             return session.post(url, json=body, timeout=60).status_code

@@ -16,9 +16,8 @@ import uuid
 
 import pytest
 
+from shared.auth import ROLES
 from tests.harness import NEW_USER_PASSWORD, assert_envelope
-
-ROLES = ("admin", "faculty", "student")
 
 
 def admin_only(success: int = 200, denied: int = 403) -> dict[str, int]:
