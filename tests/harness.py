@@ -60,6 +60,15 @@ def free_port() -> int:
     raise RuntimeError("no free port in this worker's range")
 
 
+def in_process_settings(data_dir, **env: str):
+    """Settings for an app built in the test's own process (the fast tier): data and logs in
+    `data_dir`, the tests' secret, FLASK_ENV=testing; `env` adds or overrides variables."""
+    from shared.config import load_settings
+
+    return load_settings({"DATA_DIR": str(data_dir), "LOG_DIR": str(data_dir), "FLASK_ENV": "testing",
+                          "JWT_SECRET_KEY": TEST_SECRET, **env})
+
+
 def available_services() -> list[str]:
     """Services whose code exists in this checkout (the gateway first)."""
     return installed_services()

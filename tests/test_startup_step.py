@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from shared.config import SERVICES, load_settings
+from shared.config import SERVICES
 from shared.revocation import SessionRevocations
-from tests.harness import available_services, wait_until
+from tests.harness import available_services, in_process_settings, wait_until
 
 DATABASES = {"gateway": "gateway.db", "user-management": "users.db", "booking": "bookings.db",
              "notification": "notifications.db", "maintenance": "tickets.db"}
@@ -32,8 +32,7 @@ def test_create_app_touches_no_database_and_prepare_makes_the_tables(service, tm
     if service not in available_services():
         pytest.skip(f"{service} is not in this checkout")
     package = importlib.import_module(SERVICES[service].app_target.split(":")[0])
-    settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "JWT_SECRET_KEY": "k" * 40,
-                              "FLASK_ENV": "testing", "ENV_FILE": "/nonexistent"})
+    settings = in_process_settings(tmp_path)
     extra = {"classifier": _NoModel(), "sessions": SessionRevocations.fixed()} if service == "maintenance" else {}
     if service in ("booking", "user-management", "maintenance"):
         extra["start_background"] = False

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth import Principal
-from shared.config import load_settings
+from tests.harness import in_process_settings
 
 pytestmark = pytest.mark.fast
 
@@ -26,9 +26,7 @@ def booking(tmp_path):
     from booking_service import create_app, prepare
     from booking_service.api import deps
 
-    settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "JWT_SECRET_KEY": "k" * 40,
-                              "FLASK_ENV": "testing", "BOOKING_TIMEZONE": "America/Los_Angeles",
-                              "ENV_FILE": "/nonexistent"})
+    settings = in_process_settings(tmp_path, BOOKING_TIMEZONE="America/Los_Angeles")
     prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, start_background=False)
     now = {"at": datetime(2030, 3, 14, 12, 30)}

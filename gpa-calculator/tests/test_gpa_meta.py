@@ -9,16 +9,15 @@ import pytest
 from gpa_service import create_app, gpa
 
 from shared.auth import issue_token
-from shared.config import load_settings
 from shared.revocation import SessionRevocations
+from tests.harness import in_process_settings
 
 pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 @pytest.fixture
 def client(tmp_path):
-    settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "FLASK_ENV": "testing",
-                              "JWT_SECRET_KEY": "unit-test-secret-" + "g" * 20})
+    settings = in_process_settings(tmp_path)
     app = create_app(settings)
     app.config["SESSIONS"] = SessionRevocations.fixed()
     token = issue_token(settings, user_id="s1", email="s1@example.org", name="S", role="student")

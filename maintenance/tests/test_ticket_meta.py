@@ -19,9 +19,9 @@ from maintenance_service.models import (
 )
 
 from shared.auth import issue_token
-from shared.config import load_settings
 from shared.database import IntegrityViolation, sql_values
 from shared.revocation import SessionRevocations
+from tests.harness import in_process_settings
 
 pytestmark = pytest.mark.fast     # in-process: no service processes
 
@@ -40,8 +40,7 @@ class Plumbing:
 
 @pytest.fixture
 def service(tmp_path):
-    settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "FLASK_ENV": "testing",
-                              "JWT_SECRET_KEY": "unit-test-secret-" + "m" * 20})
+    settings = in_process_settings(tmp_path)
     prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, classifier=Plumbing(), sessions=SessionRevocations.fixed(), start_background=False)
 

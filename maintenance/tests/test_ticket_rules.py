@@ -12,8 +12,8 @@ import pytest
 from maintenance_service import create_app, prepare
 
 from shared.auth import issue_token  # noqa: E402
-from shared.config import load_settings  # noqa: E402
 from shared.revocation import SessionRevocations  # noqa: E402
+from tests.harness import in_process_settings
 
 pytestmark = pytest.mark.fast     # in-process: no service processes
 
@@ -52,10 +52,8 @@ class StandIn:
 
 @pytest.fixture
 def service(tmp_path):
-    settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "FLASK_ENV": "testing",
-                              "JWT_SECRET_KEY": "unit-test-secret-" + "y" * 20,
-                              "MAINTENANCE_CONFIDENCE_THRESHOLD": "0.5",
-                              "MAINTENANCE_DUPLICATE_THRESHOLD": "0.9"})
+    settings = in_process_settings(tmp_path, MAINTENANCE_CONFIDENCE_THRESHOLD="0.5",
+                                   MAINTENANCE_DUPLICATE_THRESHOLD="0.9")
     classifier = StandIn()
     prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, classifier=classifier, sessions=SessionRevocations.fixed(), start_background=False)

@@ -10,18 +10,16 @@ from users_service import SCHEMA, create_app, prepare
 
 from shared.accounts import DEFAULT_USERS
 from shared.auth import DEFAULT_ROLE, ROLES, issue_service_token, issue_token
-from shared.config import load_settings
 from shared.database import IntegrityViolation, sql_values
 from tests.harness import DEFAULT_USERS as HARNESS_USERS
-from tests.harness import NEW_USER_PASSWORD
+from tests.harness import NEW_USER_PASSWORD, in_process_settings
 
 pytestmark = pytest.mark.fast     # in-process: no service processes
 
 
 @pytest.fixture
 def service(tmp_path):
-    settings = load_settings({"DATA_DIR": str(tmp_path), "LOG_DIR": str(tmp_path), "FLASK_ENV": "development",
-                              "JWT_SECRET_KEY": "unit-test-secret-" + "r" * 20})
+    settings = in_process_settings(tmp_path, FLASK_ENV="development")
     prepare(settings)          # the start-up step a server's master runs once
     app = create_app(settings, start_background=False)
     client = app.test_client()
