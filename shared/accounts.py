@@ -42,3 +42,16 @@ def clean_email(email: str) -> str:
 def normalize_email(email: str) -> str:
     """The key an address is compared by (login, registration, uniqueness, throttling)."""
     return unicodedata.normalize("NFKC", clean_email(email).casefold()).strip()
+
+
+# The first admin of a production install when ADMIN_EMAIL is not set (user-management).
+FIRST_ADMIN_EMAIL = "admin@example.com"
+
+
+def break_glass_email(settings) -> str:
+    """The key (normalize_email) of the break-glass admin: the one local account that keeps
+    its password when LOCAL_LOGIN_ENABLED=false, and that single sign-on never takes over.
+    BREAK_GLASS_ADMIN_EMAIL, else the first admin's address (ADMIN_EMAIL, else
+    FIRST_ADMIN_EMAIL)."""
+    env = settings.env
+    return normalize_email(env.str("BREAK_GLASS_ADMIN_EMAIL") or env.str("ADMIN_EMAIL") or FIRST_ADMIN_EMAIL)

@@ -13,6 +13,7 @@ from shared.metrics import breaker_gauge
 from shared.web import create_flask_app
 
 from .client_address import parse_trusted_proxies
+from .oidc import OidcClient, OidcConfig
 from .store import Limit, LoginThrottle
 
 SCHEMA = Path(__file__).with_name("schema.sql").read_text()
@@ -56,7 +57,14 @@ def create_app(settings: Settings | None = None):
     app.config["TRUSTED_PROXIES"] = parse_trusted_proxies(env.list("TRUSTED_PROXIES", []))
     # Self-registration: on for laptops and tests; in production accounts come from admins
     # (or single sign-on) unless the deployer opens it.
-    app.config["REGISTRATION_ENABLED"] = env.bool("REGISTRATION_ENABLED", not settings.is_production)
+    # Local passwords off (LOCAL_LOGIN_ENABLED=false, once people sign in through the identity
+    # provider) except for the break-glass admin (shared.accounts.break_glass_email); no
+    # self-registration then either, since it makes a local password.
+    app.config["LOCAL_LOGIN_ENABLED"] = env.bool("LOCAL_LOGIN_ENABLED", True)
+    app.config["REGISTRATION_ENABLED"] = (env.bool("REGISTRATION_ENABLED", not settings.is_production)
+                                          and app.config["LOCAL_LOGIN_ENABLED"])
+    oidc_config = OidcConfig.from_settings(settings)
+    app.extensions["oidc"] = OidcClient(oidc_config, db) if oidc_config else None
     CORS(app, resources={r"/api/*": {}, r"/auth/*": {}}, origins=list(settings.cors_origins),
          allow_headers=["Authorization", "Content-Type", "X-Correlation-ID", "Idempotency-Key"],
          expose_headers=["X-Correlation-ID", "Retry-After"], max_age=600)
@@ -65,10 +73,13 @@ def create_app(settings: Settings | None = None):
     from .auth_routes import blueprint as auth_blueprint
     from .docs import blueprint as docs_blueprint
     from .health import blueprint as health_blueprint
+    from .oidc_routes import blueprint as oidc_blueprint
     from .pages import blueprint as pages_blueprint
     from .proxy import blueprint as proxy_blueprint
+    from .reset_routes import blueprint as reset_blueprint
 
-    for blueprint in (auth_blueprint, docs_blueprint, health_blueprint, proxy_blueprint, pages_blueprint):
+    for blueprint in (auth_blueprint, oidc_blueprint, reset_blueprint, docs_blueprint, health_blueprint,
+                      proxy_blueprint, pages_blueprint):
         app.register_blueprint(blueprint)
     browser_headers.install(app, settings)
     return app

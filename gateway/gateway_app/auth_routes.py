@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.accounts import break_glass_email, normalize_email
 from shared.auth import DEFAULT_ROLE, authenticate, issue_service_token, issue_token
 from shared.errors import Forbidden, TooManyRequests, Unauthorized
 from shared.openapi import accepts, answers
@@ -69,12 +70,16 @@ def _service_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_service_token(settings, 'gateway')}"}
 
 
-def _token_response(user: dict, status: int = 200):
+def token_answer(user: dict) -> TokenAnswer:
+    """The platform's token for a user (password login and single sign-on alike)."""
     settings = current_app.config["SETTINGS"]
     token = issue_token(settings, user_id=user["id"], email=user["email"], name=user["name"], role=user["role"])
-    answer = TokenAnswer(token=token, expires_in=settings.jwt_expiry_hours * 3600,
-                         user=PublicUser(**{k: user[k] for k in PublicUser.model_fields}))
-    return jsonify(answer.model_dump()), status
+    return TokenAnswer(token=token, expires_in=settings.jwt_expiry_hours * 3600,
+                       user=PublicUser(**{k: user[k] for k in PublicUser.model_fields}))
+
+
+def _token_response(user: dict, status: int = 200):
+    return jsonify(token_answer(user).model_dump()), status
 
 
 def principal_from_request():
@@ -89,6 +94,7 @@ def _client_address() -> str:
 def _checked_password(email: str, path: str, body: dict) -> dict:
     """Ask user-management to check a password, counted by the login throttle: the
     attempt is reserved first, a right password gives the reservation back."""
+    break_glass = _break_glass_only(email)
     throttle = current_app.extensions["throttle"]
     address = _client_address()
     wait = throttle.reserve(email, address)
@@ -106,7 +112,22 @@ def _checked_password(email: str, path: str, body: dict) -> dict:
         throttle.not_checked(email, address)
     else:   # 2xx, or 403 password_change_required: the password was right
         throttle.succeeded(email, address)
-    return json_or_error(response)
+    user = json_or_error(response)
+    if break_glass and user.get("role") != "admin":
+        raise Forbidden("Sign-in with a password is turned off here; use single sign-on.",
+                        code="local_login_disabled")
+    return user
+
+
+def _break_glass_only(email: str) -> bool:
+    """LOCAL_LOGIN_ENABLED=false: a password signs in only the break-glass admin (True
+    then: the caller checks the account is an admin); anyone else is refused unchecked."""
+    if current_app.config["LOCAL_LOGIN_ENABLED"]:
+        return False
+    if normalize_email(email) != break_glass_email(current_app.config["SETTINGS"]):
+        raise Forbidden("Sign-in with a password is turned off here; use single sign-on.",
+                        code="local_login_disabled")
+    return True
 
 
 @blueprint.post("/auth/login")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -143,3 +143,67 @@ class RevocationFeed(BaseModel):
 
 class TokenEnded(BaseModel):
     ended: str = Field(description="The token's jti")
+
+
+class IdentitySignIn(_Strict):
+    """The gateway's single sign-on, after it verified the provider's ID token
+    (identities.py): who the provider says the person is."""
+    issuer: str = Field(min_length=1, max_length=500, examples=["https://login.example.edu"])
+    subject: str = Field(min_length=1, max_length=255, examples=["248289761001"])
+    email: str = Field(examples=["jane.doe@example.edu"])
+    name: str = Field(min_length=1, max_length=100, examples=["Jane Doe"])
+    role: Optional[Role] = Field(default=None, description="The role the provider's claim maps to; "
+                                 "null: roles are not the provider's business (no OIDC_ROLE_CLAIM)")
+    email_verified: Optional[bool] = None
+
+    _check_email = field_validator("email")(_email)
+    _check_name = field_validator("name")(_name)
+
+
+class PasswordResetRequest(_Strict):
+    email: str = Field(min_length=1, max_length=254, examples=["student@example.com"])
+
+
+class PasswordResetConfirm(_Strict):
+    """The token from the e-mailed link, and the new password (the rule: passwords.py)."""
+    token: str = Field(min_length=16, max_length=200)
+    password: str = Field(max_length=MAX_LENGTH)
+
+    _check_password = field_validator("password")(_password)
+
+
+class ResetAccepted(BaseModel):
+    message: str
+
+
+class UserImportBody(BaseModel):
+    """A CSV file as text: a header naming email, name and role, then a row per person."""
+    model_config = ConfigDict(extra="forbid")
+    csv: str = Field(min_length=1, examples=["email,name,role\nada@example.edu,Ada Lovelace,faculty\n"])
+
+
+class ImportProblem(BaseModel):
+    line: int = Field(description="The line of the file (the header is line 1)")
+    email: str
+    reason: str
+
+
+class ImportReport(BaseModel):
+    """The dry run of an import: nothing was written."""
+    rows: int = Field(description="Data rows in the file")
+    new: int = Field(description="Accounts the import would create")
+    problem_count: int
+    problems: list[ImportProblem] = Field(description="Each bad row (the first 1,000), by line")
+
+
+class ImportJob(BaseModel):
+    id: str
+    status: Literal["running", "done", "failed"]
+    total: int = Field(description="Data rows in the file")
+    importable: int
+    done: int = Field(description="Importable rows handled so far (progress: done / importable)")
+    created: int
+    skipped: int
+    created_at: str
+    updated_at: str
+    error: Optional[str]

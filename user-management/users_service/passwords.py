@@ -16,6 +16,9 @@ from pathlib import Path
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+# The password_hash of an account without a password (single sign-on, imported users):
+# no password matches it (werkzeug's check_password_hash refuses a hash without "$").
+NO_PASSWORD = "!"
 
 
 @lru_cache(maxsize=1)

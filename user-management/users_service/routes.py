@@ -1,24 +1,32 @@
 """HTTP routes of user-management: thin; the rules live in users.py."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from shared.auth import DEFAULT_ROLE, ROLES, current_user, require_auth
 from shared.errors import Forbidden, NotFound
 from shared.openapi import accepts, answers
+from shared.server_limits import MAX_UPLOAD_BODY
 from shared.web import app_db, json_body, query_int
 
-from . import sessions, users
+from . import bulk, identities, password_reset, sessions, users
 from .models import (
     Credentials,
     EndedToken,
+    IdentitySignIn,
+    ImportJob,
+    ImportReport,
     PasswordChange,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    ResetAccepted,
     RevocationFeed,
     RoleList,
     SessionsEnded,
     TokenEnded,
     UserCreate,
     UserDeleted,
+    UserImportBody,
     UserPage,
     UserPublic,
     UserUpdate,
@@ -50,11 +58,13 @@ def _self_or_admin(user_id: str) -> None:
 @require_auth("admin", "service")
 @answers(200, UserPage, errors=(404,))
 def list_users():
-    """List users, paginated (admin)"""
+    """List users, paginated (admin); ?q= searches names and e-mails"""
     role = request.args.get("role")
     if role is not None and role not in ROLES:
         raise NotFound(f"Unknown role {role!r}.")
-    return jsonify(users.list_users(app_db(), query_int("page", 1), query_int("per_page", 20, maximum=100), role))
+    search = " ".join((request.args.get("q") or "").split())[:100] or None
+    return jsonify(users.list_users(app_db(), query_int("page", 1), query_int("per_page", 20, maximum=100), role,
+                                    search))
 
 
 @blueprint.get("/users/roles")
@@ -173,3 +183,89 @@ def change_password():
     user = users.change_password(app_db(), json_body(PasswordChange))
     _after_commit()
     return jsonify(user)
+
+
+@blueprint.post("/internal/identity-sign-in")
+@require_auth("service")
+@accepts(IdentitySignIn)
+@answers(200, UserPublic, errors=(409,))
+def identity_sign_in():
+    """The gateway's single sign-on: the account of a verified provider identity, found,
+    linked or created, its role brought up to date (identities.py)"""
+    user = identities.sign_in(app_db(), json_body(IdentitySignIn), current_user())
+    _after_commit()
+    return jsonify(user)
+
+
+RESET_ANSWER = "If an account has this address, a link to choose a new password is on its way."
+
+
+@blueprint.post("/internal/password-reset")
+@require_auth("service")
+@accepts(PasswordResetRequest)
+@answers(202, ResetAccepted)
+def request_password_reset():
+    """The gateway's POST /auth/password-reset: e-mail a single-use link (the same answer
+    whether or not the address has an account)"""
+    found = password_reset.request_reset(app_db(), json_body(PasswordResetRequest).email)
+    if found is not None:
+        current_app.extensions["reset_mailer"].send_link(*found)
+    return jsonify(ResetAccepted(message=RESET_ANSWER).model_dump()), 202
+
+
+@blueprint.post("/internal/password-reset/confirm")
+@require_auth("service")
+@accepts(PasswordResetConfirm)
+@answers(200, UserPublic)
+def password_reset_confirm():
+    """The gateway's POST /auth/password-reset/confirm: a new password from a reset link;
+    every earlier session of the user ends"""
+    body = json_body(PasswordResetConfirm)
+    user_id = password_reset.confirm(app_db(), body.token, body.password)
+    _after_commit()
+    return jsonify(users.get_user(app_db(), user_id))
+
+
+def _import_body() -> str:
+    """The CSV of an import: a body of up to MAX_UPLOAD_BODY (the gateway's UPLOAD_ROUTES too),
+    beyond the usual MAX_CONTENT_LENGTH."""
+    request.max_content_length = MAX_UPLOAD_BODY
+    return json_body(UserImportBody).csv
+
+
+@blueprint.post("/users/import/check")
+@require_auth("admin", "service")
+@accepts(UserImportBody)
+@answers(200, ImportReport, errors=(413,))
+def check_import():
+    """Dry run of a CSV import (admin): each bad row by line, with the reason; nothing is written"""
+    _still_admin()
+    return jsonify(bulk.check(app_db(), _import_body()))
+
+
+@blueprint.post("/users/imports")
+@require_auth("admin", "service")
+@accepts(UserImportBody)
+@answers(202, ImportJob, errors=(413,))
+def start_import():
+    """Import users from CSV (admin): in the background, 1,000 rows per transaction; poll the job for progress"""
+    _still_admin()
+    return jsonify(bulk.start_import(app_db(), _import_body(), current_user())), 202
+
+
+@blueprint.get("/users/imports/<job_id>")
+@require_auth("admin", "service")
+@answers(200, ImportJob)
+def import_progress(job_id: str):
+    """An import's progress (admin)"""
+    return jsonify(bulk.get_job(app_db(), job_id))
+
+
+@blueprint.get("/users/export")
+@require_auth("admin", "service")
+@answers(200, media_type="text/csv", description="Every user as CSV: email, name, role, created_at")
+def export_users():
+    """Export every user as CSV (admin)"""
+    response = Response(stream_with_context(bulk.export(app_db())), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="users.csv"'
+    return response

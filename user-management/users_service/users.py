@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared.accounts import DEFAULT_USERS, clean_email, normalize_email
+from shared.accounts import DEFAULT_USERS, FIRST_ADMIN_EMAIL, clean_email, normalize_email
 from shared.auth import Principal
 from shared.config import ConfigError, Settings
 from shared.database import Connection, Database, IntegrityViolation, utc_now_iso
@@ -24,8 +24,6 @@ OUTBOX = "user_outbox"
 COLUMNS = "id, email, name, role, created_at, updated_at"
 # Checked against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-# The first admin of a production install: ADMIN_EMAIL, else this address.
-FIRST_ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD_MIN_LENGTH = 12
 _PG_SEED_LOCK = 727275  # serialises start-up migrations and seeding across workers and replicas
 
@@ -137,8 +135,15 @@ def _get_row(conn: Connection, user_id: str, lock: bool = False) -> dict[str, An
     return row
 
 
-def list_users(db: Database, page: int, per_page: int, role: str | None = None) -> dict[str, Any]:
-    where, params = ("WHERE role = ?", [role]) if role else ("", [])
+def list_users(db: Database, page: int, per_page: int, role: str | None = None,
+               search: str | None = None) -> dict[str, Any]:
+    """A page of users; search: a part of the name or e-mail (any case)."""
+    clauses, params = (["role = ?"], [role]) if role else ([], [])
+    if search:
+        pattern = "%" + search.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append("(LOWER(name) LIKE ? ESCAPE '\\' OR email_key LIKE ? ESCAPE '\\')")
+        params += [pattern, pattern]
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     with db.connection(readonly=True) as conn:
         total = conn.execute(f"SELECT COUNT(*) AS n FROM users {where}", params).scalar()
         rows = conn.execute(f"SELECT {COLUMNS} FROM users {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
