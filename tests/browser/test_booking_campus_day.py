@@ -1,5 +1,6 @@
 """The booking page takes "today" and the 6 PM cut-off from the campus (GET /campus on the
-booking service), not from the browser's clock and zone; and still works without it."""
+booking service), not from the browser's clock and zone; without that answer it still opens
+on the campus's today, which the grid (GET /grid) says too."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
@@ -16,6 +17,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CAMPUS = "America/Los_Angeles"
+ROOM_1_CELLS = '#booking-grid button.cell[data-room-id="1"]'
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +65,21 @@ def test_the_page_opens_on_the_campus_date_after_the_campus_cut_off(campus_eveni
     expect(date_input).to_have_attribute("min", campus_date.isoformat())
     # 19:30 on campus: today's slots are over, so the page opens on the campus's tomorrow.
     expect(date_input).to_have_value((campus_date + timedelta(days=1)).isoformat())
-    expect(page.locator(".slot")).to_have_count(10)
-    expect(page.locator("#slots-caption")).to_contain_text(f"times are {CAMPUS}")
+    expect(page.locator(ROOM_1_CELLS)).to_have_count(10)
+    expect(page.locator(f'{ROOM_1_CELLS}[data-state="free"]')).to_have_count(10)
+    expect(page.locator("#campus-note")).to_contain_text(f"campus time ({CAMPUS})")
     # Today on campus: every slot has passed, though the browser's clock says otherwise.
     date_input.fill(campus_date.isoformat())
     date_input.dispatch_event("change")
-    expect(page.locator('.slot[data-state="past"]')).to_have_count(10)
+    expect(page.locator(f'{ROOM_1_CELLS}[data-state="past"]')).to_have_count(10)
     assert errors == []
 
 
-def test_without_the_campus_answer_the_page_still_works_on_the_browser_date(campus_evening):
+def test_without_the_campus_answer_the_page_opens_on_the_campus_date_the_grid_says(campus_evening):
     stack, browser, campus_date = campus_evening
     page, errors = _booking_page(stack, browser, block_campus=True)
     browser_today = page.evaluate("new Date().toLocaleDateString('en-CA')")   # YYYY-MM-DD in Tokyo
-    expect(page.locator("#date")).to_have_attribute("min", browser_today)
-    expect(page.locator("#date")).to_have_value(browser_today)
-    expect(page.locator(".slot")).to_have_count(10)
+    expect(page.locator("#date")).to_have_value(campus_date.isoformat())
+    expect(page.locator("#date")).to_have_attribute("min", campus_date.isoformat())
+    expect(page.locator(f'{ROOM_1_CELLS}[data-state="past"]')).to_have_count(10)
     assert browser_today != campus_date.isoformat() and errors == []

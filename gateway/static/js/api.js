@@ -66,8 +66,10 @@ export function redirectToLogin(reason = 'expired') {
 /**
  * Call the platform. `path` is under the gateway (e.g. "/api/booking/rooms").
  * Resolves with the parsed JSON; rejects with ApiError(status, code, message).
+ * A FormData body is sent as multipart/form-data (a file upload); `as: 'blob'` resolves
+ * with the answer's bytes (a photo) instead of JSON.
  */
-export async function api(path, {method = 'GET', body, query, auth = true, idempotencyKey} = {}) {
+export async function api(path, {method = 'GET', body, query, auth = true, idempotencyKey, as = 'json'} = {}) {
   let url = path;
   if (query) {
     const params = new URLSearchParams();
@@ -78,17 +80,19 @@ export async function api(path, {method = 'GET', body, query, auth = true, idemp
     if (qs) url += (url.includes('?') ? '&' : '?') + qs;
   }
   const headers = {Accept: 'application/json'};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = body instanceof FormData;   // the browser sets its multipart Content-Type
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   const token = getToken();
   if (auth && token) headers.Authorization = `Bearer ${token}`;
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
 
   let response;
   try {
-    response = await fetch(url, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    response = await fetch(url, {method, headers, body: body === undefined || form ? body : JSON.stringify(body)});
   } catch (e) {
     throw new ApiError(0, 'network_error', 'The server cannot be reached. Check your connection and try again.');
   }
+  if (response.ok && as === 'blob') return response.blob();
   let data = null;
   const text = await response.text();
   if (text) {
@@ -101,6 +105,8 @@ export async function api(path, {method = 'GET', body, query, auth = true, idemp
       : `The request failed (HTTP ${response.status}).`);
   const error = new ApiError(response.status, (data && data.code) || `http_${response.status}`, message,
     data && data.correlation_id, data && Array.isArray(data.details) ? data.details : []);
+  // Details that are not field errors (e.g. the bookings a closure would cancel) stay readable.
+  if (data && data.details && !Array.isArray(data.details)) error.facts = data.details;
   if (response.status === 401 && auth) {
     redirectToLogin('expired');
   }
@@ -178,6 +184,38 @@ export function showMessage(node, text, kind = 'error') {
   node.textContent = text || '';
 }
 
+/**
+ * Mark a form field wrong (or right again, with an empty message): aria-invalid, the message
+ * next to the field (an element #<id>-error, made after the field if the page has none) and
+ * tied to it with aria-describedby, so a screen reader reads it with the field.
+ */
+export function fieldError(input, text) {
+  const id = `${input.id}-error`;
+  let note = document.getElementById(id);
+  if (!note && text) {
+    note = el('p', {class: 'field-error', id});
+    (input.closest('.field') || input.parentNode).append(note);
+  }
+  if (note) note.textContent = text || '';
+  const described = new Set((input.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean));
+  if (note) described.add(id);
+  if (described.size) input.setAttribute('aria-describedby', [...described].join(' '));
+  if (text) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+/** Clear every field error inside `root`. */
+export function clearFieldErrors(root) {
+  for (const input of root.querySelectorAll('[aria-invalid="true"]')) fieldError(input, '');
+}
+
+/** Show [[input, message], ...]: each next to its field; focus goes to the first. True if any. */
+export function showFieldErrors(problems) {
+  for (const [input, text] of problems) fieldError(input, text);
+  if (problems.length) problems[0][0].focus();
+  return problems.length > 0;
+}
+
 export function errorText(error) {
   if (!(error instanceof ApiError)) return 'Something went wrong; try again.';
   // Field errors say which field and why, e.g. "password: must be at least 8 characters long".
@@ -190,17 +228,8 @@ export function pill(value, label) {
   return el('span', {class: `pill pill-${key}`}, label || String(value || '').replace(/_/g, ' '));
 }
 
-export function formatDateTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});
-}
-
-export function formatDate(isoDate) {
-  if (!isoDate) return '';
-  const d = new Date(`${String(isoDate).slice(0, 10)}T00:00:00`);
-  return Number.isNaN(d.getTime()) ? String(isoDate) : d.toLocaleDateString(undefined, {weekday: 'short', month: 'short', day: 'numeric', year: 'numeric'});
-}
+// Dates in the campus locale and zone ("Thu 26 Nov, 10:00"): one implementation, format.js.
+export {formatWhen as formatDateTime, formatDay as formatDate, formatTime} from './format.js';
 
 /** Today's date as YYYY-MM-DD in local time. */
 export function todayISO(offsetDays = 0) {
