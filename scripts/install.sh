@@ -65,9 +65,27 @@ if [[ -f gateway/package-lock.json ]]; then
   fi
 fi
 
+if [[ $WITH_TESTS == 1 && -f tests/browser/package-lock.json ]]; then
+  # Test-only: axe-core, which tests/browser/test_accessibility.py injects into every page.
+  AXESTAMP="tests/browser/node_modules/.installed-$(sha1sum tests/browser/package-lock.json | cut -c1-16)"
+  if [[ ! -f "$AXESTAMP" ]]; then
+    command -v npm >/dev/null 2>&1 || { echo "npm is required for the browser tests (axe-core)" >&2; exit 1; }
+    say "installing the browser tests' assets (npm ci: axe-core)"
+    npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund --loglevel=error
+    touch "$AXESTAMP"
+  fi
+fi
+
 MODEL_DIR="${MAINTENANCE_MODEL_DIR:-$ROOT/maintenance/model}"
 if [[ -f maintenance/training/train.py && ! -f "$MODEL_DIR/config.json" ]]; then
-  say "training the ticket classifier once (about a minute on 2 cores) -> $MODEL_DIR"
+  say "training the ticket classifier once (about two minutes on 2 cores) -> $MODEL_DIR"
+  "$VPY" maintenance/training/train.py --out "$MODEL_DIR"
+elif [[ -f maintenance/training/train.py && -f "$MODEL_DIR/metrics.json" ]] \
+    && ! "$VPY" maintenance/training/train.py --up-to-date "$MODEL_DIR"; then
+  # Our own checkpoint (it has metrics.json) from an earlier recipe or data, e.g. without
+  # the urgency head: retrain rather than silently keep it. A checkpoint of your own
+  # (no metrics.json) is left alone.
+  say "retraining the ticket classifier: $MODEL_DIR is from an earlier recipe or data"
   "$VPY" maintenance/training/train.py --out "$MODEL_DIR"
 elif [[ -f "$MODEL_DIR/config.json" && ! -f "$MODEL_DIR/onnx/model.int8.onnx" ]]; then
   say "exporting the ticket classifier to ONNX (a checkpoint from before the ONNX runtime)"

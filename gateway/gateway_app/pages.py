@@ -44,6 +44,14 @@ def socketio_client():
     return _send(str(SOCKETIO_DIST), "socket.io.min.js")
 
 
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own; the pages also name it (<link rel="icon">)."""
+    response = _send(current_app.config["STATIC_DIR"], "favicon.svg")
+    response.mimetype = "image/svg+xml"
+    return response
+
+
 @blueprint.get("/static/<path:asset>")
 def asset(asset: str):
     return _send(current_app.config["STATIC_DIR"], asset)
@@ -51,5 +59,8 @@ def asset(asset: str):
 
 @blueprint.get("/config.json")
 def browser_config():
-    """Where the browser reaches the maintenance service's Socket.IO (its own port, cross-origin)."""
-    return jsonify({"socketio_url": public_maintenance_url(current_app.config["SETTINGS"])})
+    """Where the browser reaches the maintenance service's Socket.IO (its own port, cross-origin),
+    and whether new notifications are pushed over it (they are when the services share Redis:
+    notification_service/live.py), so the pages poll only slowly."""
+    settings = current_app.config["SETTINGS"]
+    return jsonify({"socketio_url": public_maintenance_url(settings), "notification_pushes": bool(settings.redis_url)})

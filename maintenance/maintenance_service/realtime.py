@@ -10,6 +10,9 @@ events; the client must reconnect with a new token. Ticket events go to the owne
 
 Events (server -> client), each carrying the ticket JSON (as GET /tickets/{id}, without history):
   ticket_created, ticket_updated
+  ticket_commented {ticket_id, comment}: to the admins, and to the reporter unless internal
+The notification service emits into the same Redis channel (notification_service/live.py):
+  notification_created {id, title, type, link, audience}, to `user:<id>`, `role:<role>` or all.
 """
 from __future__ import annotations
 
@@ -31,6 +34,10 @@ ADMINS_ROOM = "admins"
 
 def user_room(user_id: str) -> str:
     return f"user:{user_id}"
+
+
+def role_room(role: str) -> str:
+    return f"role:{role}"
 
 
 def origin_checker(settings: Settings):
@@ -98,6 +105,7 @@ def register(socketio: SocketIO, settings: Settings, sessions: SessionRevocation
             raise ConnectionRefusedError(exc.message) from None
         connections.add(request.sid, principal)
         join_room(user_room(principal.id))
+        join_room(role_room(principal.role))   # notifications sent to a role (notification_service/live.py)
         if principal.is_admin:
             join_room(ADMINS_ROOM)
         logger.info("socket connected: user %s (%s)", principal.id, principal.role)
@@ -110,3 +118,13 @@ def emit_ticket(socketio: SocketIO, event: str, ticket: dict[str, Any]) -> None:
         socketio.emit(event, ticket, to=[user_room(ticket["user_id"]), ADMINS_ROOM], namespace="/")
     except Exception:  # noqa: BLE001 - the change is committed; a lost live update is only a hint
         logger.warning("could not emit %s for ticket %s", event, ticket.get("id"), exc_info=True)
+
+
+def emit_comment(socketio: SocketIO, comment: dict[str, Any], owner_id: str) -> None:
+    """A new comment: to the admins, and to the reporter's room unless it is internal."""
+    rooms = [ADMINS_ROOM] if comment["internal"] else [user_room(owner_id), ADMINS_ROOM]
+    try:
+        socketio.emit("ticket_commented", {"ticket_id": comment["ticket_id"], "comment": comment}, to=rooms,
+                      namespace="/")
+    except Exception:  # noqa: BLE001 - the comment is committed; a lost live update is only a hint
+        logger.warning("could not emit a comment on ticket %s", comment["ticket_id"], exc_info=True)

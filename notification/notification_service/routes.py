@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Union
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from shared import idempotency
 from shared.auth import ROLES, current_user, require_auth
@@ -14,7 +14,7 @@ from shared.errors import Forbidden, ValidationFailed
 from shared.openapi import accepts, answers
 from shared.web import app_db, json_body, query_int
 
-from . import notifications
+from . import notifications, preferences
 from .models import (
     DELETE_SCOPES,
     TYPE_PATTERN,
@@ -23,6 +23,8 @@ from .models import (
     NotificationDeleted,
     NotificationFeed,
     NotificationPublic,
+    PreferencesAnswer,
+    PreferencesUpdate,
     ReadUpdate,
     SentPage,
     UnreadCount,
@@ -72,7 +74,39 @@ def create_notification():
     # The key may come in the body instead of the header: it is no part of what is asked.
     asked = data.model_dump(mode="json", exclude={"idempotency_key"})
     once = idempotency.keyed_request(notifications.IDEMPOTENCY, current_user().id, key, "POST /notifications", asked)
-    return jsonify(notifications.create(app_db(), data, once, current_user())), 201
+    delivery = current_app.extensions["email"]
+    created = notifications.create(app_db(), data, once, current_user(), email=delivery is not None)
+    if delivery is not None:
+        delivery.wake()
+    current_app.extensions["live"].notification_created(created)
+    return jsonify(created), 201
+
+
+def _preferences_answer(chosen: dict[str, str]):
+    delivery = current_app.extensions["email"]
+    settings = current_app.config["SETTINGS"]
+    return jsonify(PreferencesAnswer(
+        preferences=chosen, email_enabled=delivery is not None,
+        digest_hour=delivery.digest_hour if delivery else settings.env.int("DIGEST_HOUR", 7, minimum=0, maximum=23),
+        timezone=delivery.zone.key if delivery else settings.env.str("BOOKING_TIMEZONE", "UTC")).model_dump())
+
+
+@blueprint.get("/notifications/preferences")
+@require_auth()
+@answers(200, PreferencesAnswer)
+def get_preferences():
+    """Which notifications you get by e-mail: per kind, in_app, email or digest"""
+    return _preferences_answer(preferences.of_user(app_db(), current_user().id))
+
+
+@blueprint.put("/notifications/preferences")
+@require_auth()
+@accepts(PreferencesUpdate)
+@answers(200, PreferencesAnswer)
+def put_preferences():
+    """Choose per kind: in_app, email or digest (the kinds not sent stay as they are)"""
+    changes = json_body(PreferencesUpdate).model_dump(exclude_none=True)
+    return _preferences_answer(preferences.update(app_db(), current_user().id, changes))
 
 
 @blueprint.get("/notifications")

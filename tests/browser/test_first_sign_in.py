@@ -36,7 +36,9 @@ def test_the_one_time_password_leads_to_a_new_one_and_the_dashboard(tmp_path):
             new_password = page.get_by_label("New password")
             new_password.fill("password123")
             page.get_by_role("button", name="Set new password and sign in").click()
-            expect(page.locator("#login-error")).to_contain_text("password: is one of the most commonly used")
+            # The service's reason is shown next to the field it is about (issue 17 item 4).
+            expect(page.locator("#new-password-error")).to_contain_text("is one of the most commonly used")
+            expect(new_password).to_have_attribute("aria-invalid", "true")
             new_password.fill(NEW_USER_PASSWORD)
             page.get_by_role("button", name="Set new password and sign in").click()
             page.wait_for_url("**/dashboard.html")

@@ -1,7 +1,11 @@
-import {api, el, errorText, fill, showMessage} from './api.js';
+import {api, clearFieldErrors, el, errorText, fill, showFieldErrors, showMessage} from './api.js';
 import {renderNav} from './nav.js';
 
-await renderNav('gpa');
+const me = await renderNav('gpa');
+// What was typed survives a reload (per person: a shared computer shows no one else's grades).
+const DRAFT_KEY = `gpa-draft:${me.id}`;
+const NUMBER_FIELDS = [['prior-gpa', 'prior_gpa'], ['prior-credits', 'prior_credits'],
+  ['target-gpa', 'target_gpa'], ['remaining-credits', 'remaining_credits']];
 
 const rows = document.getElementById('course-rows');
 const errorBox = document.getElementById('gpa-error');
@@ -28,8 +32,7 @@ function limits(name) {
   return rule ? {min: String(rule.minimum), max: String(rule.maximum), step: String(10 ** -rule.decimals)} : {};
 }
 
-for (const [id, name] of [['prior-gpa', 'prior_gpa'], ['prior-credits', 'prior_credits'],
-  ['target-gpa', 'target_gpa'], ['remaining-credits', 'remaining_credits']]) {
+for (const [id, name] of NUMBER_FIELDS) {
   Object.assign(document.getElementById(id), limits(name));
 }
 
@@ -55,7 +58,14 @@ function addRow(course = {}) {
       el('input', {id: `credits-${id}`, class: 'course-credits', type: 'number', inputmode: 'decimal', ...limits('credits'), value: course.credits ?? ''})),
     el('div', {class: 'field'}, el('label', {class: 'check', for: `pf-${id}`}, passFail, 'Pass/fail')),
     el('button', {type: 'button', class: 'btn btn-danger btn-small remove-course', 'aria-label': `Remove course ${id}`,
-      onclick: () => { row.remove(); if (!rows.children.length) addRow(); renumber(); }}, 'Remove'));
+      onclick: () => {
+        const next = row.nextElementSibling || row.previousElementSibling;
+        row.remove();
+        if (!rows.children.length) addRow();
+        renumber();
+        saveDraft();
+        (next || rows.firstElementChild).querySelector('input').focus();
+      }}, 'Remove'));
   rows.append(row);
   renumber();
   return row;
@@ -67,6 +77,39 @@ function renumber() {
   });
 }
 
+// ------------------------------------------------------------- the draft (localStorage)
+function rowState(row) {
+  return {name: row.querySelector('.course-name-input').value, grade: row.querySelector('.course-grade').value,
+    credits: row.querySelector('.course-credits').value, pass_fail: row.querySelector('.course-pf').checked};
+}
+
+function saveDraft() {
+  const draft = {courses: [...rows.children].map(rowState),
+    numbers: Object.fromEntries(NUMBER_FIELDS.map(([id]) => [id, document.getElementById(id).value])),
+    open: ['cumulative-options', 'whatif-options'].filter((id) => document.getElementById(id).open)};
+  try { localStorage.setItem(DRAFT_KEY, JSON.stringify(draft)); } catch (e) { /* full or disabled: nothing kept */ }
+}
+
+function restoreDraft() {
+  let draft = null;
+  try { draft = JSON.parse(localStorage.getItem(DRAFT_KEY) || 'null'); } catch (e) { draft = null; }
+  if (!draft || !Array.isArray(draft.courses) || !draft.courses.length) return false;
+  for (const course of draft.courses) addRow(course);
+  for (const [id] of NUMBER_FIELDS) {
+    const value = draft.numbers && draft.numbers[id];
+    if (typeof value === 'string') document.getElementById(id).value = value;
+  }
+  for (const id of draft.open || []) {
+    if (['cumulative-options', 'whatif-options'].includes(id)) document.getElementById(id).open = true;
+  }
+  return true;
+}
+
+/** A row with nothing typed in it is ignored, not an error. */
+function isBlank(state) {
+  return !state.name.trim() && !state.grade && !String(state.credits).trim();
+}
+
 function numberOrNull(id) {
   const raw = document.getElementById(id).value.trim();
   return raw === '' ? null : Number(raw);
@@ -74,12 +117,36 @@ function numberOrNull(id) {
 
 document.getElementById('add-course').addEventListener('click', () => {
   addRow().querySelector('input').focus();
+  saveDraft();
 });
 
-document.getElementById('gpa-form').addEventListener('submit', async (event) => {
+const form = document.getElementById('gpa-form');
+form.addEventListener('input', saveDraft);
+form.addEventListener('change', saveDraft);
+for (const id of ['cumulative-options', 'whatif-options']) document.getElementById(id).addEventListener('toggle', saveDraft);
+
+/** The input a field of the service's answer names ("courses.2.credits", "prior_gpa"). */
+function inputFor(field, sent) {
+  const course = /^courses\.(\d+)\.(name|grade|credits|pass_fail)$/.exec(field || '');
+  if (course) {
+    const row = sent[Number(course[1])];
+    const cls = {name: '.course-name-input', grade: '.course-grade', credits: '.course-credits', pass_fail: '.course-pf'}[course[2]];
+    return row ? row.querySelector(cls) : null;
+  }
+  const number = NUMBER_FIELDS.find(([, name]) => name === field);
+  return number ? document.getElementById(number[0]) : null;
+}
+
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
   showMessage(errorBox, '');
-  const courses = [...rows.children].map((row) => {
+  clearFieldErrors(form);
+  const sent = [...rows.children].filter((row) => !isBlank(rowState(row)));
+  if (!sent.length) {
+    showFieldErrors([[rows.querySelector('.course-grade'), 'Add at least one course: its grade and credits.']]);
+    return;
+  }
+  const courses = sent.map((row) => {
     const name = row.querySelector('.course-name-input').value.trim();
     const credits = row.querySelector('.course-credits').value.trim();
     const course = {grade: row.querySelector('.course-grade').value, credits: credits === '' ? null : Number(credits),
@@ -94,8 +161,31 @@ document.getElementById('gpa-form').addEventListener('submit', async (event) => 
   if (target.some((v) => v !== null)) { body.target_gpa = target[0]; body.remaining_credits = target[1]; }
   try {
     render(await api('/api/gpa/calculate', {method: 'POST', body}));
+    const heading = document.getElementById('result-title');
+    heading.focus();   // the answer is where a keyboard or screen reader user is taken
+    heading.scrollIntoView({block: 'nearest'});
   } catch (error) {
-    showMessage(errorBox, errorText(error));
+    // An answer for other numbers would mislead: the result waits for the corrected form.
+    fill(result, el('p', {class: 'empty'}, 'Correct the form and press “Calculate GPA” again.'));
+    // Each problem next to the field it is about; what has no field is said under the form.
+    const problems = [];
+    const unplaced = [];
+    for (const d of error.details || []) {
+      const input = inputFor(d.field, sent);
+      const text = String(d.message).replace(/^Value error, /, '').replace(/^./, (c) => c.toUpperCase());
+      if (input && !problems.some(([i]) => i === input)) problems.push([input, text]);
+      else if (!input) unplaced.push(text);
+    }
+    if (problems.length && unplaced.length) {
+      showMessage(errorBox, unplaced.join(' '));
+    } else if (!problems.length) {
+      showMessage(errorBox, errorText(error));
+    }
+    for (const [input] of problems) {
+      const details = input.closest('details');
+      if (details) details.open = true;
+    }
+    showFieldErrors(problems);
   }
 });
 
@@ -114,7 +204,8 @@ function render(r) {
   }
   if (r.what_if) {
     const w = r.what_if;
-    parts.push(el('div', {id: 'what-if', class: `alert ${w.achievable ? 'alert-success' : 'alert-error'}`},
+    // Out of reach is information about the future, not a mistake in the form.
+    parts.push(el('div', {id: 'what-if', class: `alert ${w.achievable ? 'alert-success' : 'alert-info'}`},
       el('strong', {}, w.achievable ? 'Within reach. ' : 'Out of reach. '), w.message));
   }
   if (Array.isArray(r.courses) && r.courses.length) {
@@ -128,6 +219,9 @@ function render(r) {
   fill(result, parts);
 }
 
-addRow();
-addRow();
-addRow();
+rows.replaceChildren();   // the "Loading…" placeholder
+if (!restoreDraft()) {
+  addRow();
+  addRow();
+  addRow();
+}

@@ -1,4 +1,4 @@
-import {api, hasLiveToken, saveSession, showMessage, errorText, clearSession, el} from './api.js';
+import {api, clearFieldErrors, clearSession, el, errorText, hasLiveToken, saveSession, showFieldErrors, showMessage} from './api.js';
 
 const params = new URLSearchParams(location.search);
 const next = params.get('next');
@@ -29,7 +29,8 @@ function askForNewPassword() {
   errorBox.before(el('div', {class: 'field'},
     el('label', {for: 'new-password'}, 'New password'),
     el('input', {id: 'new-password', name: 'newPassword', type: 'password', autocomplete: 'new-password',
-      required: true})));
+      required: true, 'aria-describedby': 'new-password-error'}),
+    el('p', {class: 'field-error', id: 'new-password-error'})));
   button.textContent = 'Set new password and sign in';
   showMessage(document.getElementById('login-notice'),
     'This password was for one sign-in only. Choose a new password (at least 8 characters, not a common one).', 'info');
@@ -39,19 +40,17 @@ function askForNewPassword() {
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   showMessage(errorBox, '');
+  clearFieldErrors(form);
   const email = form.email.value.trim();
   const password = form.password.value;
-  if (!email || !password) {
-    showMessage(errorBox, 'Enter your email and password.');
-    (email ? form.password : form.email).focus();
-    return;
-  }
   const newPassword = changingPassword ? form.newPassword.value : '';
-  if (changingPassword && !newPassword) {
-    showMessage(errorBox, 'Enter a new password.');
-    form.newPassword.focus();
-    return;
-  }
+  // Each problem next to its field; focus on the first.
+  const missing = [];
+  if (!email) missing.push([form.email, 'Enter your email address.']);
+  else if (!form.email.checkValidity()) missing.push([form.email, 'This is not an email address (name@example.com).']);
+  if (!password) missing.push([form.password, 'Enter your password.']);
+  if (changingPassword && !newPassword) missing.push([form.newPassword, 'Enter a new password.']);
+  if (showFieldErrors(missing)) return;
   button.disabled = true;
   button.textContent = 'Signing in…';
   try {
@@ -65,8 +64,16 @@ form.addEventListener('submit', async (event) => {
     if (!changingPassword && error.code === 'password_change_required') {
       askForNewPassword();
     } else {
-      showMessage(errorBox, errorText(error));
-      (changingPassword && error.status === 400 ? form.newPassword : form.password).select();
+      // A field the service names (e.g. the new password is too common) gets its message;
+      // anything else (wrong email or password, service down) is said under the form.
+      const fieldOf = {email: form.email, current_password: form.password,
+        password: changingPassword ? form.newPassword : form.password};
+      const problems = (error.details || []).filter((d) => fieldOf[d.field])
+        .map((d) => [fieldOf[d.field], String(d.message).replace(/^Value error, /, '')]);
+      if (!showFieldErrors(problems)) {
+        showMessage(errorBox, errorText(error));
+        (changingPassword && error.status === 400 ? form.newPassword : form.password).select();
+      }
     }
   } finally {
     button.disabled = false;

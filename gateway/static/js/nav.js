@@ -1,6 +1,11 @@
 // The top bar every signed-in page shares: links for what the user's role may use,
-// the unread-notification badge (polled, and refreshed on focus), and sign-out.
+// the unread-notification badge (on the Notifications link, and on the Menu button on a
+// phone, where the links are folded away), and sign-out. The unread count is the page's
+// one source (pages listen with onUnread): re-read when a notification is pushed over
+// Socket.IO (realtime.js), on focus, and by a poll that is slow while pushes arrive.
 import {api, clearSession, currentUser, el, getToken, redirectToLogin, saveSession} from './api.js';
+import {loadCampusZone} from './format.js';
+import {connectNotifications} from './realtime.js';
 
 const LINKS = [
   {page: 'dashboard', label: 'Dashboard'},
@@ -10,9 +15,14 @@ const LINKS = [
   {page: 'notifications', label: 'Notifications', badge: true},
   {page: 'users', label: 'Users', roles: ['admin']},
 ];
-const POLL_MS = 12000;
-let badgeNode = null;
+const POLL_MS = 15000;          // no pushes (socket down, or no shared channel)
+const SAFETY_POLL_MS = 120000;  // pushes arrive: only a safety net
+let badges = [];
 let pollTimer = null;
+let pushed = false;             // notifications are pushed and the socket is live
+let unread = null;
+const unreadListeners = [];
+const pushListeners = [];
 
 /** Links the user's role may use (exported for tests of the rule by eye). */
 function linksFor(role) {
@@ -34,20 +44,19 @@ export async function renderNav(activePage) {
   for (const link of linksFor(user.role)) {
     const a = el('a', {href: `/${link.page}.html`, 'data-page': link.page,
       'aria-current': link.page === activePage ? 'page' : null}, link.label);
-    if (link.badge) {
-      badgeNode = el('span', {class: 'badge-count', id: 'unread-badge', hidden: true, 'aria-label': 'unread notifications'});
-      a.append(badgeNode);
-    }
+    if (link.badge) a.append(el('span', {class: 'badge-count', id: 'unread-badge', hidden: true}));
     list.append(el('li', {}, a));
   }
   const logout = el('button', {type: 'button', class: 'btn btn-secondary btn-small', id: 'logout-button', onclick: signOut}, 'Log out');
   const nav = el('nav', {class: 'nav', id: 'main-nav', 'aria-label': 'Main'},
     list,
     el('div', {class: 'nav-user'},
-      el('span', {id: 'nav-user-name'}, user.name || user.email, ' ',
+      el('span', {id: 'nav-user-name'}, el('span', {class: 'user-name-text'}, user.name || user.email), ' ',
         el('span', {class: `pill pill-${user.role}`, id: 'nav-user-role'}, user.role)),
       logout));
-  const toggle = el('button', {type: 'button', class: 'btn nav-toggle', 'aria-controls': 'main-nav', 'aria-expanded': 'false'}, 'Menu');
+  const toggle = el('button', {type: 'button', class: 'btn nav-toggle', 'aria-controls': 'main-nav', 'aria-expanded': 'false'}, 'Menu',
+    el('span', {class: 'badge-count', id: 'menu-badge', hidden: true}));
+  badges = [list.querySelector('#unread-badge'), toggle.querySelector('#menu-badge')];
   toggle.addEventListener('click', () => {
     const open = nav.classList.toggle('open');
     toggle.setAttribute('aria-expanded', String(open));
@@ -57,6 +66,9 @@ export async function renderNav(activePage) {
 
   confirmSession();
   startBadge();
+  // The frame is drawn; the page draws its dates in the campus zone (asked once per browser
+  // session, waited for at most 1.5 s: the placeholders show meanwhile).
+  await loadCampusZone(() => api('/api/booking/campus'), 1500);
   return user;
 }
 
@@ -73,26 +85,71 @@ async function confirmSession() {
   } catch (e) { /* 401 already redirected; anything else: keep the page usable */ }
 }
 
+/** fn(n) whenever the unread count is read (n is null when the service cannot say). */
+export function onUnread(fn) {
+  unreadListeners.push(fn);
+  if (unread !== null) fn(unread);
+}
+
+/** fn(hint) when a notification for this user is pushed ({id, title, type, link}). */
+export function onNotificationPushed(fn) {
+  pushListeners.push(fn);
+}
+
+function showUnread(n) {
+  unread = n;
+  for (const badge of badges) {
+    if (!badge) continue;
+    badge.textContent = n > 99 ? '99+' : String(n || 0);
+    // Read with the link ("Notifications 3") and the button ("Menu 3"); the title says what it counts.
+    badge.title = `${n} unread notifications`;
+    badge.hidden = !n;
+  }
+  for (const fn of unreadListeners) fn(n);
+}
+
 /** Re-read the unread count now (pages call this after marking things read). */
 export async function refreshBadge() {
-  if (!badgeNode || !getToken()) return;
+  if (!badges.length || !getToken()) return;
   try {
     const data = await api('/api/notifications/unread-count');
-    const n = Number((data && (data.unread ?? data.count)) || 0);
-    badgeNode.textContent = n > 99 ? '99+' : String(n);
-    badgeNode.setAttribute('aria-label', `${n} unread notifications`);
-    badgeNode.hidden = n === 0;
+    showUnread(Number((data && (data.unread ?? data.count)) || 0));
   } catch (e) {
-    badgeNode.hidden = true;   // the notification service may be down; the rest still works
+    showUnread(null);   // the notification service may be down; the rest still works
   }
 }
 
-function startBadge() {
+function schedulePoll() {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(async () => {
+    if (!document.hidden) await refreshBadge();
+    schedulePoll();
+  }, pushed ? SAFETY_POLL_MS : POLL_MS);
+}
+
+async function startBadge() {
   refreshBadge();
-  clearInterval(pollTimer);
-  pollTimer = setInterval(() => { if (!document.hidden) refreshBadge(); }, POLL_MS);
+  schedulePoll();
   window.addEventListener('focus', refreshBadge);
   document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshBadge(); });
+  let pushes = false;
+  let state = 'connecting';
+  const update = () => {
+    const now = pushes && state === 'live';
+    if (now === pushed) return;
+    pushed = now;
+    document.documentElement.dataset.notificationPushes = String(now);   // for tests and curious readers
+    if (now) refreshBadge();   // anything missed while the socket was down
+    schedulePoll();
+  };
+  pushes = await connectNotifications({
+    onCreated: (hint) => {
+      refreshBadge();
+      for (const fn of pushListeners) fn(hint);
+    },
+    onStatus: (next) => { state = next; update(); },
+  });
+  update();
 }
 
 async function signOut() {
