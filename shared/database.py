@@ -60,6 +60,7 @@ def sqlite_ddl(sql: str) -> str:
     """The schema files are written for PostgreSQL; this is the whole SQLite dialect gap."""
     sql = re.sub(r"\bBIGSERIAL PRIMARY KEY\b", "INTEGER PRIMARY KEY AUTOINCREMENT", sql, flags=re.I)
     sql = re.sub(r"\bSERIAL PRIMARY KEY\b", "INTEGER PRIMARY KEY AUTOINCREMENT", sql, flags=re.I)
+    sql = re.sub(r"\bBYTEA\b", "BLOB", sql, flags=re.I)
     return sql
 
 

@@ -24,6 +24,12 @@ from shared.errors import _STATUS_CODES
 MAX_REQUEST_LINE = 4094        # bytes of "METHOD target HTTP/1.1" (gunicorn limit_request_line)
 MAX_HEADER_FIELD_SIZE = 8190   # bytes of one "Name: value" line (gunicorn limit_request_field_size)
 MAX_HEADER_FIELDS = 100        # header lines per request (gunicorn limit_request_fields)
+# Bodies are held to MAX_CONTENT_LENGTH (1 MiB by default) except on the few routes that
+# take a file upload (the gateway's routing.UPLOAD_ROUTES): one file of up to
+# MAX_UPLOAD_FILE, sent as multipart/form-data, whose part headers and boundaries fit in
+# the margin. The service refuses a larger file itself (413), and the gateway a larger body.
+MAX_UPLOAD_FILE = 10 * 1024 * 1024
+MAX_UPLOAD_BODY = MAX_UPLOAD_FILE + 64 * 1024
 
 MESSAGES = {
     400: "The request is not valid HTTP.",

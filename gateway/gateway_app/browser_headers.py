@@ -27,7 +27,7 @@ def content_security_policy(settings: Settings) -> str:
     socketio = public_maintenance_url(settings)
     websocket = "ws" + socketio[len("http"):] if socketio.startswith("http") else socketio
     return "; ".join((
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
         f"connect-src 'self' {socketio} {websocket}", "object-src 'none'", "base-uri 'none'",
         "form-action 'self'", "frame-ancestors 'none'"))
 

@@ -64,6 +64,31 @@ EDGE_RULES = (
 )
 
 
+# Routes that take one file (multipart/form-data): their bodies may reach
+# shared.server_limits.MAX_UPLOAD_BODY; every other body stays within MAX_CONTENT_LENGTH.
+UPLOAD_ROUTES = (
+    ("maintenance", "POST", re.compile(r"^/tickets/[^/]+/attachments/?$")),   # a ticket's photos
+    ("users", "POST", re.compile(r"^/(import/check|imports)/?$")),            # a CSV of up to 50,000 users
+)
+
+
+def takes_upload(prefix: str, method: str, rest: str) -> bool:
+    return any(p == prefix and m == method and path.match(rest or "/") for p, m, path in UPLOAD_ROUTES)
+
+
+# Routes that need no token at the edge: their secret is in the URL, for clients that
+# cannot send a Bearer token (calendar apps subscribing to a booking feed). The service
+# checks the secret; nothing else under its prefix is let through.
+TOKENLESS_ROUTES = (
+    ("booking", "GET", re.compile(r"^/bookings/feed/[A-Za-z0-9_-]{20,100}\.ics$")),
+)
+
+
+def tokenless(prefix: str, method: str, rest: str) -> bool:
+    method = "GET" if method == "HEAD" else method
+    return any(p == prefix and m == method and path.match(rest or "/") for p, m, path in TOKENLESS_ROUTES)
+
+
 def ambiguous_path(rest: str) -> bool:
     """True when the rest of the path (decoded, as Flask gives it) has a "." or ".."
     segment or an empty one ("a//b"): an HTTP client, a proxy or the service could read
