@@ -21,6 +21,20 @@ CREATE TABLE IF NOT EXISTS login_throttle (
     PRIMARY KEY (email_key, address)
 );
 
+-- Single sign-on attempts in flight (oidc.py): made by GET /auth/oidc/start, deleted by
+-- the one callback that uses them, dropped after 10 minutes. Hashes only of the state
+-- (it travels in URLs) and of the cookie that binds an attempt to its browser.
+CREATE TABLE IF NOT EXISTS oidc_sign_in_attempts (
+    state_hash TEXT PRIMARY KEY,
+    browser_hash TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    code_verifier TEXT NOT NULL,          -- PKCE (RFC 7636), sent only to the token endpoint
+    redirect_uri TEXT NOT NULL,
+    next_page TEXT NOT NULL,              -- the page of this site to go on to
+    created_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_oidc_sign_in_attempts_created ON oidc_sign_in_attempts (created_ms);
+
 -- ===================================================================== user-management
 -- user-management: the only place passwords live (as Werkzeug hashes).
 CREATE TABLE IF NOT EXISTS users (
@@ -52,6 +66,47 @@ CREATE TABLE IF NOT EXISTS session_revocations (
 );
 CREATE INDEX IF NOT EXISTS idx_session_revocations_expiry ON session_revocations (expires_at);
 
+-- Identities at the university's identity provider (OpenID Connect; identities.py): the
+-- provider's issuer and subject name one account for good, whatever its email becomes.
+CREATE TABLE IF NOT EXISTS user_identities (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    last_sign_in_at TEXT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX IF NOT EXISTS idx_user_identities_user ON user_identities (user_id);
+
+-- Password reset links (password_reset.py): only the SHA-256 of the link's token is kept;
+-- a link works once (used_at), for PASSWORD_RESET_MINUTES, and a newer one revokes it.
+CREATE TABLE IF NOT EXISTS password_resets (
+    id BIGSERIAL PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_password_resets_user ON password_resets (user_id);
+
+-- Imports of users from CSV (bulk.py): one row per import, its progress updated in the
+-- same transaction as each chunk of users it creates.
+CREATE TABLE IF NOT EXISTS user_imports (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    total INTEGER NOT NULL,         -- data rows in the file
+    importable INTEGER NOT NULL,    -- rows good on their own (imported unless their address is taken)
+    done INTEGER NOT NULL,          -- importable rows handled so far
+    created INTEGER NOT NULL,       -- accounts created
+    skipped INTEGER NOT NULL,       -- bad rows, and rows whose address already had an account
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    error TEXT
+);
+
 CREATE TABLE IF NOT EXISTS user_outbox (
     id BIGSERIAL PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
@@ -82,7 +137,16 @@ CREATE TABLE IF NOT EXISTS rooms (
     building TEXT NOT NULL,
     capacity INTEGER NOT NULL CHECK (capacity > 0),
     features TEXT NOT NULL DEFAULT '[]',     -- JSON list of strings
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    -- Added with room administration (migrations.py adds them to an older table):
+    floor TEXT NOT NULL DEFAULT '',
+    accessibility TEXT NOT NULL DEFAULT '[]', -- JSON list of strings, e.g. ["step-free access"]
+    description TEXT NOT NULL DEFAULT '',
+    requires_approval BOOLEAN NOT NULL DEFAULT FALSE,
+    open_hour INTEGER NOT NULL DEFAULT 8,    -- bookable hours, campus local, within 8..18
+    close_hour INTEGER NOT NULL DEFAULT 18,
+    updated_at TEXT,
+    retired_at TEXT                          -- set: no new bookings, gone from lists and the grid
 );
 
 CREATE TABLE IF NOT EXISTS bookings (
@@ -97,26 +161,67 @@ CREATE TABLE IF NOT EXISTS bookings (
     user_name TEXT NOT NULL DEFAULT '',
     user_email TEXT NOT NULL DEFAULT '',
     purpose TEXT,
-    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled', 'released')),
+    status TEXT NOT NULL DEFAULT 'confirmed' CHECK (status IN ('confirmed', 'pending', 'cancelled', 'released', 'rejected', 'expired')),
     checked_in BOOLEAN NOT NULL DEFAULT FALSE,
     checked_in_at TEXT,
     series_id TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     cancelled_at TEXT,
-    cancelled_by TEXT
+    cancelled_by TEXT,
+    -- Added with approvals and booking on behalf (migrations.py adds them to an older table):
+    booked_by TEXT,                          -- the admin who booked for user_id; NULL: the user
+    booked_by_name TEXT,
+    decided_by TEXT,                         -- who approved or rejected a pending booking
+    decided_at TEXT,
+    reason TEXT                              -- why it was rejected, expired or cancelled by a closure
 );
--- The database, not the code, prevents double booking. Only ACTIVE rows take part, so a
--- cancelled or released booking never blocks booking the same slot again. A slot is its
--- start instant: the same hour is the same slot whatever zone the booking service runs in
--- (the index on the local date and label that it replaces could not say so).
+-- The database, not the code, prevents double booking. Only rows that hold their slot
+-- (confirmed, and pending approval) take part, so a cancelled, released, rejected or
+-- expired booking never blocks booking the same slot again. A slot is its start instant:
+-- the same hour is the same slot whatever zone the booking service runs in.
 DROP INDEX IF EXISTS uq_bookings_active_slot;
-CREATE UNIQUE INDEX IF NOT EXISTS uq_bookings_active_start
-    ON bookings (room_id, start_at) WHERE status = 'active';
-CREATE INDEX IF NOT EXISTS idx_bookings_user ON bookings (user_id, status, end_at);
+DROP INDEX IF EXISTS uq_bookings_active_start;
+CREATE UNIQUE INDEX IF NOT EXISTS uq_bookings_held_start
+    ON bookings (room_id, start_at) WHERE status IN ('confirmed', 'pending');
+DROP INDEX IF EXISTS idx_bookings_user;
+CREATE INDEX IF NOT EXISTS idx_bookings_user_start ON bookings (user_id, start_at);
 CREATE INDEX IF NOT EXISTS idx_bookings_release ON bookings (status, checked_in, checkin_deadline);
 CREATE INDEX IF NOT EXISTS idx_bookings_series ON bookings (series_id);
 CREATE INDEX IF NOT EXISTS idx_bookings_date ON bookings (booking_date, room_id);
+-- The access paths of the paginated list: everything by start, a room's bookings, one
+-- status (the pending queue; the expiry of undecided requests), newest first.
+CREATE INDEX IF NOT EXISTS idx_bookings_start ON bookings (start_at, id);
+-- The day of the whole campus (the grid): only the rows that hold a slot, by start.
+CREATE INDEX IF NOT EXISTS idx_bookings_held_by_start ON bookings (start_at) WHERE status IN ('confirmed', 'pending');
+CREATE INDEX IF NOT EXISTS idx_bookings_room_start ON bookings (room_id, start_at);
+CREATE INDEX IF NOT EXISTS idx_bookings_status_start ON bookings (status, start_at);
+CREATE INDEX IF NOT EXISTS idx_bookings_created ON bookings (created_at, id);
+
+-- Closures (holidays, exam weeks, works): one room, one building, or the whole campus
+-- (both NULL), for campus-local dates start_date..end_date inclusive.
+CREATE TABLE IF NOT EXISTS booking_closures (
+    id BIGSERIAL PRIMARY KEY,
+    room_id BIGINT REFERENCES rooms (id),
+    building TEXT,
+    start_date TEXT NOT NULL,                -- YYYY-MM-DD
+    end_date TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    CHECK (room_id IS NULL OR building IS NULL)
+);
+CREATE INDEX IF NOT EXISTS idx_booking_closures_dates ON booking_closures (end_date, start_date);
+
+-- Calendar subscriptions: one secret per user. token_hash is the SHA-256 of the URL's
+-- token; the token is an HMAC of the random nonce under the service's secret, so the
+-- owner can be shown it again while the table alone gives nothing away.
+CREATE TABLE IF NOT EXISTS booking_feeds (
+    user_id TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
 
 -- Start-up data migrations applied to this database (migrations.py), one row each, so a
 -- migration runs once however many workers, replicas or restarts follow.
@@ -162,6 +267,9 @@ CREATE TABLE IF NOT EXISTS notifications (
     title TEXT NOT NULL,
     body TEXT NOT NULL,
     type TEXT NOT NULL,
+    link TEXT,                                      -- relative URL of what it is about ("/booking?booking=12");
+                                                    -- added to older tables by migrations.py
+    important BOOLEAN NOT NULL DEFAULT FALSE,       -- an admin's announcement that is always e-mailed
     sender_id TEXT NOT NULL,
     sender_role TEXT NOT NULL,
     idempotency_key TEXT,                           -- the sender's Idempotency-Key, if any; the answer
@@ -193,6 +301,57 @@ CREATE TABLE IF NOT EXISTS notification_hidden (
     PRIMARY KEY (notification_id, user_id)
 );
 CREATE INDEX IF NOT EXISTS idx_notification_hidden_user ON notification_hidden (user_id);
+
+-- E-mail delivery (delivery.py). A job per notification, written in the same transaction
+-- as the notification when SMTP_HOST is set; the sender expands its audience to people
+-- (their addresses from user-management) and their choices into notification_emails.
+CREATE TABLE IF NOT EXISTS notification_email_jobs (
+    notification_id BIGINT PRIMARY KEY REFERENCES notifications (id) ON DELETE CASCADE,
+    ics TEXT,                                       -- an iCalendar attachment (booking confirmations)
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_until TEXT,
+    expanded_at TEXT,                               -- set once its recipients are in notification_emails
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_notification_email_jobs_due ON notification_email_jobs (expanded_at, next_attempt_at);
+
+-- One e-mail to one person: of one notification (UNIQUE: never two), or a daily digest
+-- (UNIQUE per person and day). status: pending (to send), sent, dead (given up),
+-- digest (waits for the person's daily digest), digested (went out in one).
+CREATE TABLE IF NOT EXISTS notification_emails (
+    id BIGSERIAL PRIMARY KEY,
+    notification_id BIGINT REFERENCES notifications (id) ON DELETE CASCADE,
+    digest_day TEXT,
+    user_id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead', 'digest', 'digested')),
+    subject TEXT NOT NULL,
+    text_body TEXT NOT NULL,
+    html_body TEXT,
+    attachment_name TEXT,
+    attachment_data TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_until TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    last_error TEXT,
+    UNIQUE (notification_id, user_id),
+    UNIQUE (digest_day, user_id)
+);
+CREATE INDEX IF NOT EXISTS idx_notification_emails_due ON notification_emails (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS idx_notification_emails_user ON notification_emails (user_id, status);
+
+-- What each person wants e-mailed, per kind of notification (preferences.py); no row: the default.
+CREATE TABLE IF NOT EXISTS notification_preferences (
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('bookings', 'tickets', 'account', 'announcements')),
+    mode TEXT NOT NULL CHECK (mode IN ('in_app', 'email', 'digest')),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind)
+);
 
 CREATE TABLE IF NOT EXISTS notification_idempotency (
     caller_id TEXT NOT NULL,                 -- the token's sub: keys are per caller
@@ -232,12 +391,22 @@ CREATE TABLE IF NOT EXISTS tickets (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     resolved_at TEXT,
-    closed_at TEXT
+    closed_at TEXT,
+    assignee_id TEXT,                         -- an admin's user id (checked at user-management), or NULL
+    assignee_name TEXT,
+    first_response_at TEXT,                   -- the first staff action the reporter sees
+    -- Written with the change they measure, so analytics only add numbers up (analytics.py):
+    first_response_hours DOUBLE PRECISION,    -- created_at to first_response_at
+    resolution_hours DOUBLE PRECISION,        -- created_at to resolved_at (NULL again when reopened)
+    sla_met BOOLEAN                           -- resolved_at <= sla_due_at; NULL until resolved
 );
 CREATE INDEX IF NOT EXISTS idx_tickets_user ON tickets (user_id, created_at);
 CREATE INDEX IF NOT EXISTS idx_tickets_status ON tickets (status);
 CREATE INDEX IF NOT EXISTS idx_tickets_location ON tickets (location_key, status);
 CREATE INDEX IF NOT EXISTS idx_tickets_created ON tickets (created_at);
+-- The queue: open work by due time; "mine" and "unassigned".
+CREATE INDEX IF NOT EXISTS idx_tickets_queue ON tickets (status, sla_due_at, department);
+-- Indexes on columns added since the first release: migrations.py, after it adds them.
 
 CREATE TABLE IF NOT EXISTS ticket_events (
     id BIGSERIAL PRIMARY KEY,
@@ -245,13 +414,70 @@ CREATE TABLE IF NOT EXISTS ticket_events (
     actor_id TEXT NOT NULL,
     actor_name TEXT NOT NULL,
     actor_role TEXT NOT NULL,
-    event_type TEXT NOT NULL,                 -- created | status_changed | category_changed | department_changed | commented
+    event_type TEXT NOT NULL,                 -- models.EVENT_TYPES
     old_value TEXT,
     new_value TEXT,
     comment TEXT,
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idx_ticket_events_ticket ON ticket_events (ticket_id, id);
+
+-- The conversation on a ticket. internal: staff only, never shown or sent to the reporter.
+CREATE TABLE IF NOT EXISTS ticket_comments (
+    id BIGSERIAL PRIMARY KEY,
+    ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+    author_id TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    author_role TEXT NOT NULL,
+    body TEXT NOT NULL,
+    internal BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_ticket_comments_ticket ON ticket_comments (ticket_id, id);
+
+-- SLA escalations sent: the primary key is the claim that makes one notification per ticket
+-- and threshold however many instances run the job (escalation.py).
+CREATE TABLE IF NOT EXISTS ticket_escalations (
+    ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+    threshold TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, threshold)
+);
+
+-- Photos of a ticket, re-encoded without metadata (attachments.py); BYTEA is BLOB on SQLite.
+CREATE TABLE IF NOT EXISTS ticket_attachments (
+    id BIGSERIAL PRIMARY KEY,
+    ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+    content_type TEXT NOT NULL,               -- of the stored, decoded format: image/jpeg | image/png | image/webp
+    size INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    data BYTEA NOT NULL,
+    thumbnail BYTEA NOT NULL,                 -- the same format, at most 320 px on its longer side
+    uploaded_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_ticket_attachments_ticket ON ticket_attachments (ticket_id, id);
+
+-- The tickets added up per group, kept by triggers on tickets (stats.py); analytics read it.
+CREATE TABLE IF NOT EXISTS ticket_stats (
+    status TEXT NOT NULL,
+    category TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    department TEXT NOT NULL,
+    method TEXT NOT NULL,
+    n BIGINT NOT NULL DEFAULT 0,
+    confidence DOUBLE PRECISION NOT NULL DEFAULT 0,
+    needs_review BIGINT NOT NULL DEFAULT 0,
+    duplicates BIGINT NOT NULL DEFAULT 0,
+    resolved BIGINT NOT NULL DEFAULT 0,
+    resolve_hours DOUBLE PRECISION NOT NULL DEFAULT 0,
+    responded BIGINT NOT NULL DEFAULT 0,
+    response_hours DOUBLE PRECISION NOT NULL DEFAULT 0,
+    judged BIGINT NOT NULL DEFAULT 0,
+    met BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (status, category, priority, department, method)
+);
 
 CREATE TABLE IF NOT EXISTS ticket_outbox (
     id BIGSERIAL PRIMARY KEY,

@@ -17,6 +17,7 @@ from shared.auth import Principal
 from shared.database import Connection, Database, IntegrityViolation, utc_now_iso
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
+from . import delivery
 from .models import (
     NotificationCreate,
     NotificationDeleted,
@@ -50,6 +51,7 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     data = {k: row.get(k) for k in NotificationPublic.model_fields}
     data["audience"] = _audience(row)
     data["broadcast"] = bool(row["broadcast"])
+    data["important"] = bool(row.get("important"))
     data["read_at"] = row.get("read_at")
     data["read"] = data["read_at"] is not None
     return NotificationPublic(**data).model_dump()
@@ -57,7 +59,8 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
 
 def sent(row: dict[str, Any]) -> dict[str, Any]:
     data = {k: row.get(k) for k in SentNotification.model_fields}
-    data.update(audience=_audience(row), broadcast=bool(row["broadcast"]), read_at=row.get("read_at"),
+    data.update(audience=_audience(row), broadcast=bool(row["broadcast"]), important=bool(row.get("important")),
+                read_at=row.get("read_at"),
                 read=row.get("read_at") is not None, read_count=int(row.get("read_count") or 0))
     return SentNotification(**data).model_dump()
 
@@ -86,19 +89,22 @@ def idempotency_key(header: str | None, body_key: str | None) -> str | None:
 
 
 def create(db: Database, data: NotificationCreate, once: idempotency.IdempotentRequest | None,
-           sender: Principal) -> dict[str, Any]:
+           sender: Principal, email: bool = False) -> dict[str, Any]:
     """Store a notification. With a key (`once`), the same request again gets the first answer
-    and makes nothing new, also when two race (shared/idempotency.py)."""
+    and makes nothing new, also when two race (shared/idempotency.py). email: e-mail is on
+    (SMTP_HOST), so its e-mails are owed in the same transaction (delivery.py)."""
     check_audience(data)
     now = utc_now_iso()
     try:
         with db.connection() as conn:
             idempotency.reserve(conn, once)
             new_id = conn.execute(
-                "INSERT INTO notifications (user_id, role, broadcast, title, body, type, sender_id, sender_role, "
-                "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (data.user_id, data.role, bool(data.broadcast), data.title, data.body, data.type,
-                 sender.id, sender.role, once.key if once else None, now)).scalar()
+                "INSERT INTO notifications (user_id, role, broadcast, title, body, type, link, important, sender_id, "
+                "sender_role, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (data.user_id, data.role, bool(data.broadcast), data.title, data.body, data.type, data.link,
+                 bool(data.important), sender.id, sender.role, once.key if once else None, now)).scalar()
+            if email:
+                delivery.enqueue_job(conn, new_id, data.ics, now)
             notification = public(conn.execute("SELECT * FROM notifications WHERE id = ?", (new_id,)).fetchone())
             idempotency.record(conn, once, notification)
             return notification

@@ -11,6 +11,7 @@ from shared.metrics import breaker_gauge, outbox_gauge
 from shared.outbox import OutboxDispatcher, outbox_ddl
 from shared.web import create_flask_app
 
+from .password_reset import ResetMailer
 from .sessions import local_revocations, prune
 from .users import OUTBOX, migrate_users, seed_first_users
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     app.config["HEALTH_EXTRAS"].append(lambda: {"outbox": dispatcher.summary()})
     app.extensions["db"] = db
     app.extensions["outbox"] = dispatcher
+    app.extensions["reset_mailer"] = ResetMailer(settings)     # password_reset.py
 
     from .routes import blueprint
 
