@@ -64,14 +64,19 @@ class ContextFilter(logging.Filter):
         return True
 
 
+STDOUT_ONLY = "-"   # LOG_DIR value: no log file
+
+
 def setup_logging(service: str, log_name: str, log_dir: str = "/tmp", level: str = "INFO") -> logging.Logger:
-    """Send every log line of this process to stdout and to <log_dir>/<log_name>.log."""
+    """Send every log line of this process to stdout and to <log_dir>/<log_name>.log
+    (LOG_DIR=-: stdout only, for containers, whose runtime keeps stdout)."""
     formatter = OneLineFormatter(LINE_FORMAT)
     context = ContextFilter(service)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     try:
-        os.makedirs(log_dir, exist_ok=True)
-        handlers.append(logging.FileHandler(os.path.join(log_dir, f"{log_name}.log")))
+        if log_dir != STDOUT_ONLY:
+            os.makedirs(log_dir, exist_ok=True)
+            handlers.append(logging.FileHandler(os.path.join(log_dir, f"{log_name}.log")))
     except OSError as exc:  # an unwritable log dir must not stop the service
         print(f"cannot open log file in {log_dir}: {exc}", file=sys.stderr)
     for handler in handlers:
