@@ -118,8 +118,29 @@ def write_report() -> Path:
                          f"{', '.join(met) or 'none'} |")
         lines += ["", "The service runs onnx-int8 by default (MAINTENANCE_MODEL_RUNTIME).", ""]
     out = ROOT / "docs" / "benchmarks.md"
-    out.write_text("\n".join(lines))
+    kept = kept_sections(out.read_text() if out.exists() else "", lines)
+    out.write_text("\n".join(lines + kept))
     return out
+
+
+def _section_key(heading: str) -> str:
+    return heading[3:].split(" (")[0].strip()
+
+
+def kept_sections(existing: str, generated: list[str]) -> list[str]:
+    """The sections of the existing page that this script does not write (other bench
+    scripts' figures, written by hand from their output), kept after the generated ones."""
+    ours = {_section_key(line) for line in generated if line.startswith("## ")}
+    kept: list[str] = []
+    keep = False
+    for line in existing.splitlines():
+        if line.startswith("## "):
+            keep = _section_key(line) not in ours
+        elif line.startswith("# "):
+            keep = False
+        if keep:
+            kept.append(line)
+    return kept
 
 
 def main() -> int:
