@@ -479,6 +479,12 @@ CREATE TABLE IF NOT EXISTS ticket_stats (
     PRIMARY KEY (status, category, priority, department, method)
 );
 
+-- Tickets filed per day, kept by the same triggers (stats.py).
+CREATE TABLE IF NOT EXISTS ticket_days (
+    day TEXT PRIMARY KEY,
+    n BIGINT NOT NULL DEFAULT 0
+);
+
 CREATE TABLE IF NOT EXISTS ticket_outbox (
     id BIGSERIAL PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,

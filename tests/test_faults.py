@@ -61,7 +61,7 @@ def test_a_failing_outbox_write_rolls_back_the_booking(make_stack, backend):
     assert_envelope(failed, 500, "internal_error")        # an unexpected fault, said without details
     assert "injected failure" not in failed.text
     # The booking row was written before the outbox row; it must be gone with the transaction.
-    assert stack.api("GET", "/api/booking/bookings", token).json() == []
+    assert stack.api("GET", "/api/booking/bookings", token).json()["items"] == []
     free = stack.api("GET", f"/api/booking/bookings/available?room_id=8&date={day}", token).json()
     assert "01:00 PM - 02:00 PM" in free["available_slots"]
     _heal(stack, "booking_outbox", "bookings.db")
@@ -79,7 +79,7 @@ def test_a_failing_audit_write_rolls_back_the_ticket(make_stack, backend):
     assert_envelope(failed, 500, "internal_error")
     assert "injected failure" not in failed.text
     listing = stack.api("GET", "/api/maintenance/tickets", token).json()
-    assert (listing["tickets"], listing["total"]) == ([], 0)
+    assert (listing["items"], listing["total"]) == ([], 0)
     _heal(stack, "ticket_events", "tickets.db")
     assert stack.api("POST", "/api/maintenance/tickets", token, json=body).status_code == 201
 

@@ -110,11 +110,11 @@ def test_sqlite_data_migrates_to_postgresql_and_the_services_find_it(make_stack,
     try:
         pg.start(names)
         token = pg.login(user["email"], user["password"])
-        bookings = pg.api("GET", "/api/booking/bookings", token).json()
+        bookings = pg.api("GET", "/api/booking/bookings", token).json()["items"]
         assert [b["purpose"] for b in bookings] == ["Office hours"]
         feed = pg.api("GET", "/api/notifications?per_page=100", token).json()["notifications"]
         assert "Migrated notice" in [n["title"] for n in feed]
-        tickets = pg.api("GET", "/api/maintenance/tickets", token).json()["tickets"]
+        tickets = pg.api("GET", "/api/maintenance/tickets", token).json()["items"]
         assert [t["title"] for t in tickets] == ["Leaking tap in lab 2"]
         # New rows get fresh ids after the copied ones (sequences were moved on).
         again = pg.api("POST", "/api/booking/bookings", token,

@@ -48,6 +48,10 @@ MATRIX = [
     ("booking", "GET", "/api/booking/bookings/user/{other}", None, ADMIN_ONLY),
     ("booking", "GET", "/api/booking/bookings/{other_booking}", None, ADMIN_ONLY),
     ("booking", "DELETE", "/api/booking/bookings/{other_booking}", None, ADMIN_ONLY),
+    ("booking", "GET", "/api/booking/grid?date={day}", None, EVERYONE),
+    ("booking", "POST", "/api/booking/rooms", "room", admin_only(201)),
+    ("booking", "GET", "/api/booking/closures", None, EVERYONE),
+    ("booking", "POST", "/api/booking/closures", "closure", admin_only(201)),
     ("gpa-calculator", "POST", "/api/gpa/calculate", "gpa", EVERYONE),
     ("notification", "GET", "/api/notifications", None, EVERYONE),
     ("notification", "GET", "/api/notifications/unread-count", None, EVERYONE),
@@ -87,6 +91,10 @@ def body_for(kind, other_id):
         "notice": {"title": "Matrix notice", "body": "hello", "user_id": other_id},
         "ticket": {"title": "Door hinge squeaks", "description": "The office door squeaks loudly", "location": "Room 12"},
         "ticket_update": {"status": "in_progress"},
+        "room": {"name": f"Matrix room {uuid.uuid4().hex[:8]}", "building": "Matrix Building", "capacity": 5},
+        # Room 1 on a day beyond the booking horizon: nobody's booking is in it.
+        "closure": {"room_id": 1, "start_date": (dt.date.today() + dt.timedelta(days=300)).isoformat(),
+                    "end_date": (dt.date.today() + dt.timedelta(days=300)).isoformat(), "reason": "Matrix"},
     }[kind]
 
 

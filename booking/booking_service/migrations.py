@@ -12,6 +12,12 @@ converted), written in the same transaction as the conversion, and workers and r
 that start together take turns (a PostgreSQL advisory lock; SQLite's one write lock).
 A value is also converted only while it is in the old form, so even a lost marker could
 never shift an instant twice.
+
+`rooms_and_approvals`: room administration, approvals, booking on behalf and closures
+added columns to rooms and bookings, and statuses: 'active' became 'confirmed', and
+'pending', 'rejected' and 'expired' joined. The status CHECK of an older bookings table is
+replaced (PostgreSQL: the constraint; SQLite, which cannot alter one: the table is rebuilt
+from schema.sql's definition, its rows copied, its indexes made again).
 """
 from __future__ import annotations
 
@@ -19,22 +25,77 @@ import logging
 import re
 from datetime import datetime
 
-from shared.database import Database, utc_iso, utc_now_iso
+from shared.database import Connection, Database, sql_values, sqlite_ddl, utc_iso, utc_now_iso
 
+from .models import STATUSES
 from .timeslots import BookingConfig
 
 logger = logging.getLogger(__name__)
 
 UTC_INSTANTS = "utc_instants"
+ROOMS_AND_APPROVALS = "rooms_and_approvals"
+NEW_COLUMNS = {
+    "rooms": (("floor", "TEXT NOT NULL DEFAULT ''"), ("accessibility", "TEXT NOT NULL DEFAULT '[]'"),
+              ("description", "TEXT NOT NULL DEFAULT ''"), ("requires_approval", "BOOLEAN NOT NULL DEFAULT FALSE"),
+              ("open_hour", "INTEGER NOT NULL DEFAULT 8"), ("close_hour", "INTEGER NOT NULL DEFAULT 18"),
+              ("updated_at", "TEXT"), ("retired_at", "TEXT")),
+    "bookings": (("booked_by", "TEXT"), ("booked_by_name", "TEXT"), ("decided_by", "TEXT"),
+                 ("decided_at", "TEXT"), ("reason", "TEXT")),
+}
 LEGACY_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _LEGACY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 _INSTANT_COLUMNS = ("start_at", "end_at", "checkin_deadline")
 _PG_MIGRATION_LOCK = 817_002   # pg advisory lock: one migrating process at a time
 
 
-def migrate(db: Database, cfg: BookingConfig) -> None:
+def migrate(db: Database, cfg: BookingConfig, schema: str) -> None:
     """Every start-up migration, in order (a seeder for Database.prepare)."""
     convert_local_times_to_utc(db, cfg)
+    add_rooms_and_approvals(db, schema)
+
+
+def add_rooms_and_approvals(db: Database, schema: str) -> bool:
+    """Bring an older rooms/bookings pair up to date (see the module's docstring); True if it did."""
+    with db.connection() as conn:
+        if conn.kind == "postgresql":
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_PG_MIGRATION_LOCK,))
+        if conn.execute("SELECT name FROM booking_migrations WHERE name = ?", (ROOMS_AND_APPROVALS,)).fetchone():
+            return False
+        for table, columns in NEW_COLUMNS.items():
+            for column, definition in columns:
+                conn.add_column_if_missing(table, column, definition)
+        if conn.kind == "postgresql":
+            conn.execute("ALTER TABLE bookings DROP CONSTRAINT IF EXISTS bookings_status_check")
+            renamed = conn.execute("UPDATE bookings SET status = 'confirmed' WHERE status = 'active'").rowcount
+            conn.execute(f"ALTER TABLE bookings ADD CONSTRAINT bookings_status_check "
+                         f"CHECK (status IN ({sql_values(STATUSES)}))")
+        else:
+            renamed = _rebuild_sqlite_bookings(conn, schema)
+        conn.execute("INSERT INTO booking_migrations (name, applied_at, detail) VALUES (?, ?, ?)",
+                     (ROOMS_AND_APPROVALS, utc_now_iso(), f"{renamed} active booking(s) now confirmed"))
+    return True
+
+
+def _rebuild_sqlite_bookings(conn: Connection, schema: str) -> int:
+    table_sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookings'").scalar()
+    if "'pending'" in table_sql:
+        return 0                # made by this version's schema.sql: nothing to replace
+    columns = _ordered_columns(conn, "bookings")
+    conn.execute("ALTER TABLE bookings RENAME TO bookings_before_approvals")
+    create = re.search(r"CREATE TABLE IF NOT EXISTS bookings \(.*?\n\);", schema, re.S).group(0)
+    conn.execute(sqlite_ddl(create))
+    picked = ["CASE status WHEN 'active' THEN 'confirmed' ELSE status END" if c == "status" else c for c in columns]
+    renamed = conn.execute("SELECT COUNT(*) AS n FROM bookings_before_approvals WHERE status = 'active'").scalar()
+    conn.execute(f"INSERT INTO bookings ({', '.join(columns)}) SELECT {', '.join(picked)} "
+                 "FROM bookings_before_approvals")
+    conn.execute("DROP TABLE bookings_before_approvals")
+    for index in re.findall(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS \w+\s+ON bookings .*?;", schema, re.S):
+        conn.execute(index)
+    return int(renamed)
+
+
+def _ordered_columns(conn: Connection, table: str) -> list[str]:
+    return [r["name"] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()]
 
 
 def convert_local_times_to_utc(db: Database, cfg: BookingConfig) -> int:

@@ -42,6 +42,7 @@ class BookingConfig:
     max_weeks: int
     checkin_minutes: int
     clock_offset_minutes: int
+    approval_hours: int = 24          # a pending booking undecided this long before its start expires
     # The clock itself: an aware "now". In-process tests put a fixed one here
     # (dataclasses.replace(cfg, clock=...)); processes shift it with the offset above.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc), compare=False)
@@ -66,6 +67,7 @@ class BookingConfig:
             max_weeks=env.int("BOOKING_MAX_WEEKS", 12, minimum=1, maximum=104),
             checkin_minutes=env.int("BOOKING_CHECKIN_MINUTES", 15, minimum=1, maximum=60),
             clock_offset_minutes=offset,
+            approval_hours=env.int("BOOKING_APPROVAL_HOURS", 24, minimum=0, maximum=24 * 30),
         )
 
     # ------------------------------------------------------------------ clock
@@ -131,13 +133,65 @@ def parse_date(value: str, field: str = "date") -> date:
     return parsed
 
 
+# One time of day: "2", "2:00", "02:00", "14:00", each optionally with AM/PM ("2 PM", "2:00pm").
+_TIME = r"(\d{1,2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?"
+_RANGE = re.compile(rf"^{_TIME}\s*(?:-|\u2013|to)\s*{_TIME}$")
+_START = re.compile(rf"^{_TIME}$")
+
+
+def _hour(hour: str, minute: str | None, half: str | None) -> int | None:
+    """The hour of day of a written time, or None when it is no full hour (or no time)."""
+    h, m = int(hour), int(minute) if minute is not None else 0
+    if m != 0:
+        return None
+    if half:
+        if not 1 <= h <= 12:
+            return None
+        return h % 12 + (12 if half[0] in "Pp" else 0)
+    if minute is None:          # a bare "14" is too easily a typo; 24-hour times need minutes
+        return None
+    return h if h <= 23 else None
+
+
 def parse_slot(value: str, field: str = "time_slot") -> str:
-    label = " ".join(value.split()) if isinstance(value, str) else ""
-    if label not in SLOT_HOURS:
+    """A slot as a person writes it, answered as the canonical label: "2:00 PM - 3:00 PM",
+    "02:00 PM - 03:00 PM", "2 PM - 3 PM", "14:00-15:00" or just the start ("14:00", "2 PM").
+    Anything else (half hours, two hours, hours outside 8 AM - 6 PM) is a field error."""
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    start = None
+    if (match := _RANGE.match(text)) is not None:
+        start, end = _hour(*match.group(1, 2, 3)), _hour(*match.group(4, 5, 6))
+        if start is None or end is None or end != start + 1:
+            start = None
+    elif (match := _START.match(text)) is not None:
+        start = _hour(*match.group(1, 2, 3))
+    if start is None or not FIRST_HOUR <= start < LAST_HOUR:
         raise ValidationFailed(f"{field} must be one of the hourly slots from 8 AM to 6 PM, e.g. "
-                               f"'{SLOT_LABELS[2]}'.", code="invalid_time_slot",
+                               f"'{SLOT_LABELS[2]}', '2 PM - 3 PM' or '14:00'.", code="invalid_time_slot",
                                details=[{"field": field, "message": "must be one of: " + ", ".join(SLOT_LABELS)}])
-    return label
+    return SLOT_LABELS[start - FIRST_HOUR]
+
+
+def parse_hour(value: str, field: str) -> int:
+    """A room's opening or closing time, a full hour within the campus day ("08:00", "6 PM")."""
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    match = _START.match(text)
+    hour = _hour(*match.group(1, 2, 3)) if match else None
+    if hour is None or not FIRST_HOUR <= hour <= LAST_HOUR:
+        raise ValidationFailed(f"{field} must be a full hour from {hour_text(FIRST_HOUR)} to "
+                               f"{hour_text(LAST_HOUR)}, e.g. '09:00'.", code="invalid_hours",
+                               details=[{"field": field, "message": f"must be a full hour from "
+                                                                   f"{hour_text(FIRST_HOUR)} to {hour_text(LAST_HOUR)}"}])
+    return hour
+
+
+def hour_text(hour: int) -> str:
+    return time(hour).strftime("%H:%M") if hour < 24 else "24:00"
+
+
+def slot_hour(label: str) -> int:
+    """The start hour of a canonical slot label."""
+    return SLOT_HOURS[label]
 
 
 def campus_day(cfg: BookingConfig) -> dict:

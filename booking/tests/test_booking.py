@@ -86,7 +86,7 @@ def test_readme_body_books_and_availability_changes(stack, tokens):
     assert created.status_code == 201, created.text
     booking = created.json()
     assert booking["room_id"] == 1 and booking["date"] == date and booking["time_slot"] == TEN
-    assert booking["status"] == "active" and booking["checked_in"] is False and booking["series_id"] is None
+    assert booking["status"] == "confirmed" and booking["checked_in"] is False and booking["series_id"] is None
     assert booking["user_id"] == user["id"] and booking["user_name"] == user["name"]
     assert booking["room_name"] and booking["building"]
     assert booking["start"].startswith(f"{date}T10:00") and booking["end"].startswith(f"{date}T11:00")
@@ -101,7 +101,8 @@ def test_readme_body_books_and_availability_changes(stack, tokens):
 
 def test_identity_comes_from_the_token_only(stack, tokens):
     user = stack.new_user("student", tokens["admin"])
-    assert_envelope(book(stack, user["token"], 2, day(3), user_id="someone-else"), 400, "validation_error")
+    assert_envelope(book(stack, user["token"], 2, day(3), user_id="someone-else"), 403, "on_behalf_forbidden")
+    assert_envelope(book(stack, user["token"], 2, day(3), booked_for="someone-else"), 400, "validation_error")
     made = book(stack, user["token"], 2, day(3), purpose="  Group   study ")
     assert made.status_code == 201 and made.json()["user_id"] == user["id"]
     assert made.json()["purpose"] == "Group study"
@@ -116,7 +117,7 @@ def test_validation_errors_use_the_envelope(stack, tokens):
         assert body["details"][0]["field"] == "date"
     assert_envelope(book(stack, token, 3, (utc_today() - timedelta(days=1)).isoformat()), 400, "date_in_past")
     assert_envelope(book(stack, token, 3, day(91)), 400, "too_far_ahead")
-    for slot in ("10:00 - 11:00", "07:00 AM - 08:00 AM", "06:00 PM - 07:00 PM", "10:30 AM - 11:30 AM"):
+    for slot in ("10:00 - 12:00", "07:00 AM - 08:00 AM", "06:00 PM - 07:00 PM", "10:30 AM - 11:30 AM"):
         assert_envelope(book(stack, token, 3, day(4), slot), 400, "invalid_time_slot")
     # FastAPI's own validation errors: wrong types, missing fields, malformed JSON.
     body = assert_envelope(stack.api("POST", "/api/booking/bookings", token, json={"room_id": "one", "date": day(4)}),
@@ -175,8 +176,8 @@ def test_fifty_parallel_requests_for_one_slot_give_one_201(stack, tokens):
         if r.status_code == 409:
             assert r.json()["code"] == "slot_taken"
     active = stack.api("GET", "/api/booking/bookings", admin,
-                       params={"room_id": 5, "date_from": date, "date_to": date, "status": "active"}).json()
-    assert len(active) == 1
+                       params={"room_id": 5, "from": date, "to": date, "status": "confirmed"}).json()
+    assert active["total"] == 1 and len(active["items"]) == 1
 
 
 # ----------------------------------------------------------------------------- who may see and cancel
@@ -188,9 +189,9 @@ def test_cancel_and_visibility_rules(stack, tokens):
     bobs = book(stack, bob["token"], 6, date, "11:00 AM - 12:00 PM").json()
 
     # Students see only their own bookings; admins see everyone's.
-    alice_list = stack.api("GET", "/api/booking/bookings", alice["token"]).json()
+    alice_list = stack.api("GET", "/api/booking/bookings", alice["token"]).json()["items"]
     assert [b["id"] for b in alice_list] == [mine["id"]]
-    all_list = stack.api("GET", "/api/booking/bookings", admin, params={"date_from": date, "date_to": date}).json()
+    all_list = stack.api("GET", "/api/booking/bookings", admin, params={"from": date, "to": date}).json()["items"]
     assert {mine["id"], bobs["id"]} <= {b["id"] for b in all_list}
     assert_envelope(stack.api("GET", "/api/booking/bookings", alice["token"], params={"user_id": bob["id"]}), 403)
     assert_envelope(stack.api("GET", f"/api/booking/bookings/user/{bob['id']}", alice["token"]), 403)
@@ -202,24 +203,24 @@ def test_cancel_and_visibility_rules(stack, tokens):
 
     # A student cannot cancel another's booking; an admin can.
     assert_envelope(stack.api("DELETE", f"/api/booking/bookings/{bobs['id']}", alice["token"]), 403)
-    assert stack.api("GET", f"/api/booking/bookings/{bobs['id']}", bob["token"]).json()["status"] == "active"
+    assert stack.api("GET", f"/api/booking/bookings/{bobs['id']}", bob["token"]).json()["status"] == "confirmed"
     cancelled = stack.api("DELETE", f"/api/booking/bookings/{bobs['id']}", admin)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     own = stack.api("DELETE", f"/bookings/{mine['id']}", alice["token"], service="booking")
     assert own.status_code == 200 and own.json()["status"] == "cancelled"
-    upcoming = stack.api("GET", "/api/booking/bookings", alice["token"], params={"upcoming": "true", "status": "active"})
-    assert upcoming.json() == []
+    upcoming = stack.api("GET", "/api/booking/bookings", alice["token"], params={"upcoming": "true", "status": "confirmed"})
+    assert upcoming.json()["items"] == [] and upcoming.json()["total"] == 0
 
 
 def test_filters_on_the_booking_list(stack, tokens):
     user = stack.new_user("faculty", tokens["admin"])
     for n in (8, 9, 10):
         assert book(stack, user["token"], 7, day(n)).status_code == 201
-    listed = stack.api("GET", "/api/booking/bookings", user["token"], params={"date_from": day(9)}).json()
+    listed = stack.api("GET", "/api/booking/bookings", user["token"], params={"from": day(9)}).json()["items"]
     assert [b["date"] for b in listed] == [day(9), day(10)]
-    listed = stack.api("GET", "/api/booking/bookings", user["token"], params={"date_to": day(9), "upcoming": "true"}).json()
+    listed = stack.api("GET", "/api/booking/bookings", user["token"], params={"to": day(9), "upcoming": "true"}).json()["items"]
     assert [b["date"] for b in listed] == [day(8), day(9)]
-    assert_envelope(stack.api("GET", "/api/booking/bookings", user["token"], params={"date_from": "soon"}), 400)
+    assert_envelope(stack.api("GET", "/api/booking/bookings", user["token"], params={"from": "soon"}), 400)
 
 
 def test_per_role_limit_for_students(stack, tokens):
@@ -254,7 +255,7 @@ def test_recurring_all_or_nothing_skip_conflicts_and_series_cancel(stack, tokens
     clash = assert_envelope(stack.api("POST", "/api/booking/bookings/recurring", faculty["token"], json=body),
                             409, "slot_taken")
     assert clash["details"]["conflicts"] == [dates[2]]
-    assert stack.api("GET", "/api/booking/bookings", faculty["token"]).json() == []      # nothing written
+    assert stack.api("GET", "/api/booking/bookings", faculty["token"]).json()["items"] == []      # nothing written
     assert slot in available(stack, admin, 10, dates[0])["available_slots"]
 
     made = stack.api("POST", "/api/booking/bookings/recurring", faculty["token"], json={**body, "skip_conflicts": True})
@@ -299,7 +300,7 @@ def test_recurring_respects_the_role_limit(stack, tokens):
     body = {"room_id": 11, "start_date": day(13), "time_slot": "04:00 PM - 05:00 PM", "weeks": 6}
     assert_envelope(stack.api("POST", "/api/booking/bookings/recurring", student["token"], json=body),
                     409, "booking_limit")
-    assert stack.api("GET", "/api/booking/bookings", student["token"]).json() == []
+    assert stack.api("GET", "/api/booking/bookings", student["token"]).json()["items"] == []
     ok = stack.api("POST", "/api/booking/bookings/recurring", student["token"], json={**body, "weeks": 5})
     assert ok.status_code == 201 and len(ok.json()["created"]) == 5
 
@@ -388,7 +389,7 @@ def test_check_in_window_and_release_of_no_shows(make_stack, backend):
     assert_envelope(stack.api("POST", f"/bookings/{checked['id']}/check-in", bob, service="booking"), 403)
     done = stack.api("POST", f"/bookings/{checked['id']}/check-in", alice, service="booking")
     assert done.status_code == 200 and done.json()["checked_in"] is True
-    assert stack.api("GET", f"/bookings/{no_show['id']}", bob, service="booking").json()["status"] == "active"
+    assert stack.api("GET", f"/bookings/{no_show['id']}", bob, service="booking").json()["status"] == "confirmed"
 
     # Twenty minutes later the check-in window (15 minutes) has closed.
     _restart_booking(stack, BOOKING_CLOCK_OFFSET_MINUTES=str(_offset_to(ten_oh_five + timedelta(minutes=20))))
@@ -396,7 +397,7 @@ def test_check_in_window_and_release_of_no_shows(make_stack, backend):
     released = stack.api("GET", f"/bookings/{no_show['id']}", bob, service="booking").json()
     assert released["status"] == "released" and released["checked_in"] is False
     kept = stack.api("GET", f"/bookings/{checked['id']}", alice, service="booking").json()
-    assert kept["status"] == "active" and kept["checked_in"] is True
+    assert kept["status"] == "confirmed" and kept["checked_in"] is True
     assert TEN not in available(stack, alice, 1, d, service="booking")["available_slots"]
     assert_envelope(stack.api("POST", f"/bookings/{no_show['id']}/check-in", bob, service="booking"), 409,
                     "checkin_closed")

@@ -233,12 +233,14 @@ def test_old_local_times_are_converted_to_utc_once(make_stack, backend):
     # First start of the new version (two workers racing to migrate): converted, recorded once.
     stack.start(["user-management", "booking"])
     assert stored() == converted
-    assert markers() == [("utc_instants", f"3 booking(s) read as {LA} local time")]
+    migrated = [("utc_instants", f"3 booking(s) read as {LA} local time"),
+                ("rooms_and_approvals", "1 active booking(s) now confirmed")]
+    assert sorted(markers()) == sorted(migrated)
     indexes = stack.sql("bookings.db", "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE ?"
                         if backend == "sqlite" else
                         "SELECT indexname FROM pg_indexes WHERE tablename = 'bookings' AND indexname LIKE ?",
                         ("uq_bookings%",))
-    assert [r[0] for r in indexes] == ["uq_bookings_active_start"]
+    assert [r[0] for r in indexes] == ["uq_bookings_held_start"]
     admin = _token("admin", "tz-admin")
     here = stack.url("booking")
     old = _get(here, f"/bookings/{summer}", admin).json()
@@ -249,6 +251,11 @@ def test_old_local_times_are_converted_to_utc_once(make_stack, backend):
     # The converted booking still holds its slot.
     slots = _get(here, f"/bookings/available?room_id=1&date={upcoming_day}", admin).json()["slots"]
     assert next(s for s in slots if s["time_slot"] == EIGHT)["state"] == "booked"
+    # The old "active" is the new "confirmed"; the rooms got their new columns' defaults.
+    assert _get(here, f"/bookings/{upcoming}", admin).json()["status"] == "confirmed"
+    room = _get(here, "/rooms/1", admin).json()
+    assert (room["open_time"], room["close_time"], room["requires_approval"], room["retired"]) == \
+        ("08:00", "18:00", False, False)
     assert_envelope(stack.api("POST", "/bookings", _token("student", "tz-late"), service="booking",
                               json={"room_id": 1, "date": upcoming_day.isoformat(), "time_slot": EIGHT}),
                     409, "slot_taken")
@@ -257,6 +264,6 @@ def test_old_local_times_are_converted_to_utc_once(make_stack, backend):
     stack.services["booking"].stop()
     stack.service("booking", BOOKING_TIMEZONE="Asia/Tokyo").start()
     assert stored() == converted
-    assert markers() == [("utc_instants", f"3 booking(s) read as {LA} local time")]
+    assert sorted(markers()) == sorted(migrated)
     seen = _get(here, f"/bookings/{summer}", admin).json()
     assert (seen["start"], seen["start_utc"]) == ("2025-07-02T00:00:00+09:00", "2025-07-01T15:00:00Z")

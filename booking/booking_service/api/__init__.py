@@ -2,8 +2,9 @@
 modules, with their dependencies in deps.py."""
 from fastapi import APIRouter
 
-from .routes import bookings, rooms
+from .routes import bookings, closures, rooms
 
 api_router = APIRouter()
-for module in (rooms, bookings):
-    api_router.include_router(module.router)
+# The calendar feed's route first: "/bookings/feed/{token}.ics" must not be read as a booking id.
+for router in (rooms.router, closures.router, bookings.public_router, bookings.router):
+    api_router.include_router(router)
