@@ -145,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             src = sqlite3.connect(path)
             tables = [r[0] for r in src.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            # SQLite's own text-search indexes (FTS5 tables and their shadow tables) have no
+            # PostgreSQL counterpart: there the services search through a GIN index they build.
+            virtual = [r[0] for r in src.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")]
+            tables = [t for t in tables if not any(t == v or t.startswith(f"{v}_") for v in virtual)]
             print(f"-- {service} ({path})")
             for table in parents_first(src, tables):
                 in_sqlite, copied, in_pg = copy_table(src, pg, table)

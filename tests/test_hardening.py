@@ -273,7 +273,7 @@ def test_a_duplicate_of_someone_elses_ticket_does_not_reveal_its_id(stack):
     mine = stack.api("GET", f"/api/maintenance/tickets/{other['id']}", second_reporter["token"]).json()
     assert mine["possible_duplicate_of"] is None and mine["similar_report_exists"] is True
     assert [e["new_value"] for e in mine["history"] if e["event_type"] == "duplicate_flagged"] == [None]
-    listed = stack.api("GET", "/api/maintenance/tickets", second_reporter["token"]).json()["tickets"]
+    listed = stack.api("GET", "/api/maintenance/tickets", second_reporter["token"]).json()["items"]
     assert [t["possible_duplicate_of"] for t in listed if t["id"] == other["id"]] == [None]
 
     # Admins see which ticket it duplicates; a reporter's own earlier ticket may be named.

@@ -8,24 +8,29 @@ from shared.auth import current_user, require_auth
 from shared.openapi import accepts, answers, undocumented
 from shared.web import app_db, json_body, query_int
 
-from . import tickets
+from . import analytics as ticket_analytics
+from . import comments, queue, tickets
 from .models import (
     STATUSES,
     TRANSITIONS,
+    BulkStatus,
     CategoryList,
+    CommentCreate,
     DepartmentList,
     StatusRules,
     TicketAnalytics,
     TicketBatch,
+    TicketComment,
     TicketCreate,
     TicketDetail,
     TicketMeta,
     TicketPage,
     TicketPublic,
+    TicketsChanged,
     TicketsCreated,
     TicketUpdate,
 )
-from .realtime import emit_ticket
+from .realtime import emit_comment, emit_ticket
 
 blueprint = Blueprint("maintenance", __name__)
 
@@ -82,24 +87,55 @@ def create_batch():
 
 @blueprint.get("/tickets")
 @require_auth()
-@answers(200, TicketPage, description="A page of tickets: yours, or all for admins")
+@answers(200, TicketPage, description="A page of tickets: yours (newest first), or for admins the queue (what "
+                                      "needs action first). Filters: status (one, or several comma-separated), "
+                                      "priority, category, department, assignee (mine, unassigned or a user id), "
+                                      "overdue (true/false), q (words in the title, description or location); "
+                                      "counters: urgent, overdue and unassigned open tickets")
 def list_tickets():
-    filters = {name: request.args.get(name) for name in ("status", "category", "priority", "department")}
-    return jsonify(tickets.list_tickets(app_db(), _analyzer(), current_user(), filters,
-                                        query_int("page", 1), query_int("per_page", 20, maximum=100)))
+    filters = {name: request.args.get(name) for name in queue.FILTERS}
+    return jsonify(queue.list_tickets(app_db(), _analyzer(), current_user(), filters,
+                                      query_int("page", 1), query_int("per_page", 20, maximum=100)))
 
 
 @blueprint.get("/tickets/analytics")
 @require_auth("admin", "service")
 @answers(200, TicketAnalytics,
-         description="Counts by status, category, priority and department; trends and performance")
+         description="Counts by status, category, priority and department; trends; first-response and resolution "
+                     "times per priority; SLA compliance per department")
 def analytics():
-    return jsonify(tickets.analytics(app_db(), _analyzer()))
+    return jsonify(ticket_analytics.analytics(app_db(), _analyzer()))
+
+
+@blueprint.post("/tickets/bulk-status")
+@require_auth("admin")
+@accepts(BulkStatus)
+@answers(200, TicketsChanged, description="Every ticket moved to the status, or none (409 names those that may "
+                                          "not make the move)", errors=(409,))
+def bulk_status():
+    data = json_body(BulkStatus)
+    changed, owner_views, count = tickets.bulk_status(app_db(), _analyzer(), data, current_user())
+    if count:
+        _after_commit()
+        for ticket in owner_views:
+            emit_ticket(_socketio(), "ticket_updated", ticket)
+    return jsonify(TicketsChanged(items=changed, changed=count).model_dump())
+
+
+@blueprint.post("/tickets/<int:ticket_id>/comments")
+@require_auth()
+@accepts(CommentCreate)
+@answers(201, TicketComment, description="The comment; internal ones (staff only) never reach the reporter")
+def add_comment(ticket_id: int):
+    comment, row = comments.add_comment(app_db(), ticket_id, json_body(CommentCreate), current_user())
+    _after_commit()
+    emit_comment(_socketio(), comment, row["user_id"])
+    return jsonify(comment), 201
 
 
 @blueprint.get("/tickets/<int:ticket_id>")
 @require_auth()
-@answers(200, TicketDetail, description="The ticket with its history of events")
+@answers(200, TicketDetail, description="The ticket with its timeline (history) and its comments")
 def get_ticket(ticket_id: int):
     return jsonify(tickets.get_ticket(app_db(), ticket_id, current_user()))
 
@@ -110,7 +146,8 @@ def get_ticket(ticket_id: int):
 @answers(200, TicketPublic, description="The ticket as changed", errors=(409,))
 def update_ticket(ticket_id: int):
     data = json_body(TicketUpdate)
-    ticket, owner_view, events = tickets.update_ticket(app_db(), _analyzer(), ticket_id, data, current_user())
+    ticket, owner_view, events = tickets.update_ticket(app_db(), _analyzer(), ticket_id, data, current_user(),
+                                                       current_app.extensions["staff"])
     if events:
         _after_commit()
         # The owner's room hears what the owner may see; admins reload for the rest.

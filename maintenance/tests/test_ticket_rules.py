@@ -78,7 +78,10 @@ def test_low_confidence_needs_review_and_admin_override_clears_it(service):
     unsure = post(client, auth("student", "s1"), "cat=IT conf=0.49")
     sure = post(client, auth("student", "s1"), "cat=IT conf=0.5")
     assert unsure["needs_review"] is True and sure["needs_review"] is False
-    assert unsure["confidence"] == 0.49 and unsure["category"] == "IT" and unsure["department"] == "IT Support"
+    assert unsure["category"] == "IT" and unsure["department"] == "IT Support"
+    assert unsure["confidence"] is None          # the reporter never sees the model's confidence; staff do
+    staff_view = client.get(f"/tickets/{unsure['id']}", headers=auth("admin", "a1")).get_json()
+    assert staff_view["confidence"] == 0.49
     fixed = client.put(f"/tickets/{unsure['id']}", json={"category": "hvac"}, headers=auth("admin", "a1"))
     assert fixed.status_code == 200
     assert fixed.get_json()["category"] == "HVAC" and fixed.get_json()["needs_review"] is False
@@ -134,9 +137,12 @@ def test_outbox_rows_for_creation_and_status_change_go_to_the_owner(service):
     with app.extensions["db"].connection(readonly=True) as conn:
         rows = conn.execute("SELECT idempotency_key, payload FROM ticket_outbox ORDER BY id").fetchall()
     payloads = [json.loads(r["payload"]) for r in rows]
-    assert [r["idempotency_key"].split(":")[0] for r in rows] == ["ticket-created", "ticket-status"]
+    # The comment sent with the status change is quoted in its notification, not sent twice.
+    assert [r["idempotency_key"].split(":")[0] for r in rows] == ["ticket-created", "ticket-status", "ticket-comment"]
     assert all(p["user_id"] == "owner-1" and p["type"] == "maintenance" for p in payloads)
+    assert all(p["link"] == f"/maintenance.html?ticket={ticket['id']}" for p in payloads)
     assert payloads[1]["title"] == f"Ticket #{ticket['id']} in progress" and "Coming today" in payloads[1]["body"]
+    assert "only a comment" in payloads[2]["body"]
 
 
 def test_a_refused_move_changes_nothing(service):
@@ -146,4 +152,5 @@ def test_a_refused_move_changes_nothing(service):
                           headers=auth("admin", "a1"))
     assert response.status_code == 409 and response.get_json()["code"] == "invalid_transition"
     after = client.get(f"/tickets/{ticket['id']}", headers=auth("admin", "a1")).get_json()
-    assert after["category"] == "IT" and [e["event_type"] for e in after["history"]] == ["created"]
+    assert after["category"] == "IT" and [e["event_type"] for e in after["history"]] == ["created", "classified"]
+    assert after["comments"] == []
