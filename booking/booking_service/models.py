@@ -206,6 +206,8 @@ class Campus(BaseModel):
     slots: list[SlotTimes]
     checkin_minutes: int
     max_weeks: int
+    holding_statuses: list[Status] = Field(description="The statuses that hold a slot and count toward a "
+                                                       "role's limit (HOLDING).", examples=[["confirmed", "pending"]])
 
 
 class SeriesCreated(BaseModel):

@@ -84,3 +84,11 @@ def test_the_caller_comes_from_the_auth_dependency(booking):
     assert client.get("/rooms").status_code == 200            # reads: still the overridden caller
     refused = _book(client, "03:00 PM - 04:00 PM")
     assert refused.status_code == 401 and refused.json()["code"] == "missing_token", refused.text
+
+
+def test_campus_says_which_statuses_hold_a_slot(booking):
+    """Pages (the dashboard, the booking page) read this instead of listing statuses."""
+    from booking_service.models import HOLDING
+
+    client, _ = booking
+    assert client.get("/campus").json()["holding_statuses"] == list(HOLDING)

@@ -241,9 +241,11 @@ function listOf(data) {
   return {items: data.items || [], total: data.total ?? (data.items || []).length};
 }
 
-const statusLabel = (s) => ({pending: 'Pending approval', confirmed: 'Confirmed', active: 'Confirmed',
+const statusLabel = (s) => ({pending: 'Pending approval', confirmed: 'Confirmed',
   released: 'Released (no check-in)', expired: 'Expired (not decided in time)'}[s] || tag(s));
-const HOLDS = ['confirmed', 'pending', 'active'];
+// Which statuses still hold a slot is the service's rule (GET /campus); without it, offer
+// every action and let the service refuse.
+const holds = (status) => !state.campus || state.campus.holding_statuses.includes(status);
 
 async function loadBookings(more = false) {
   const list = $('my-bookings');
@@ -256,7 +258,7 @@ async function loadBookings(more = false) {
       per_page: PER_PAGE}}));
     const items = data.items.map(bookingItem);
     if (more) list.append(...items);
-    else fill(list, data.items.some((b) => HOLDS.includes(b.status)) ? items : [el('li', {class: 'empty'},
+    else fill(list, data.items.some((b) => holds(b.status)) ? items : [el('li', {class: 'empty'},
       'No upcoming bookings. Choose a free cell in the grid above to book a room.'), ...items]);
     list.removeAttribute('aria-busy');
     $('more-bookings').hidden = list.querySelectorAll('li.booking').length >= data.total;
@@ -271,14 +273,14 @@ function bookingItem(b) {
   const actions = el('div', {class: 'actions'});
   const others = [b.building, b.purpose, b.booked_by && b.booked_by !== me.id && b.booked_by_name ? `booked for you by ${b.booked_by_name}` : null,
     b.booked_by === me.id && b.user_id !== me.id ? `for ${b.user_name}` : null, b.checked_in ? 'checked in' : null,
-    !HOLDS.includes(b.status) ? b.reason : null];
-  const item = el('li', {class: `booking${HOLDS.includes(b.status) ? '' : ' booking-ended'}`, dataset: {bookingId: b.id, status: b.status}},
+    !holds(b.status) ? b.reason : null];
+  const item = el('li', {class: `booking${holds(b.status) ? '' : ' booking-ended'}`, dataset: {bookingId: b.id, status: b.status}},
     el('div', {class: 'item-main'},
       el('div', {class: 'item-title'}, `${b.room_name} · ${when(b.date, b.time_slot)}`),
       el('div', {class: 'small muted'}, pill(b.status, statusLabel(b.status)), ' ', others.filter(Boolean).join(' · '))),
     actions);
   // A cancelled, rejected or released booking is listed for the record, with nothing to do.
-  if (!HOLDS.includes(b.status)) return item;
+  if (!holds(b.status)) return item;
   const today = state.day ? state.day.today : null;
   if (b.date === today && !b.checked_in && b.status !== 'pending') {
     actions.append(el('button', {type: 'button', class: 'btn btn-secondary btn-small', onclick: async () => {

@@ -15,14 +15,12 @@ const label = (s) => String(s || '').replace(/_/g, ' ').replace(/^./, (c) => c.t
 // An error inside a list is still a list item (axe: a <ul> holds only <li>).
 const problem = (error) => el('li', {}, el('p', {class: 'alert alert-error', role: 'alert'}, errorText(error)));
 
-// The bookings that hold a slot (booking_service/models.py HOLDING; the service does not
-// publish the list yet): confirmed ones and those waiting for an admin's approval.
-const HOLDING = ['confirmed', 'pending'];
-
 async function bookings() {
   const node = document.getElementById('dash-bookings');
   try {
-    const pages = await Promise.all(HOLDING.map((status) =>
+    // Which statuses hold a slot is the booking service's rule (GET /campus).
+    const {holding_statuses: holding} = await api('/api/booking/campus');
+    const pages = await Promise.all(holding.map((status) =>
       api('/api/booking/bookings', {query: {upcoming: 'true', status, per_page: 5}})));
     const items = pages.flatMap((p) => (Array.isArray(p) ? p : p.items))
       .sort((a, b) => String(a.start_utc || a.date).localeCompare(String(b.start_utc || b.date))).slice(0, 5);

@@ -8,7 +8,7 @@ from typing import Optional
 from fastapi import APIRouter, Query
 
 from ... import grid, rooms
-from ...models import Campus, Grid, Room, RoomCreate, RoomUpdate
+from ...models import HOLDING, Campus, Grid, Room, RoomCreate, RoomUpdate
 from ...timeslots import SLOT_LABELS, campus_day
 from ..deps import Admin, Caller, ConfigDep, DbDep
 
@@ -72,5 +72,6 @@ def list_slots(_: Caller):
 @router.get("/campus", response_model=Campus)
 def campus(cfg: ConfigDep, _: Caller):
     """The campus clock (BOOKING_TIMEZONE): today's date on campus, now, the slots and the
-    6 PM cut-off. Clients ask here instead of using their own clock or zone."""
-    return campus_day(cfg)
+    6 PM cut-off, and which booking statuses hold a slot. Clients ask here instead of using
+    their own clock or zone, or a list of their own."""
+    return {**campus_day(cfg), "holding_statuses": list(HOLDING)}
