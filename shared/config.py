@@ -152,6 +152,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ("http://localhost:5001", "http://127.0.0.1:5001")
     max_content_length: int = 1024 * 1024
     redis_url: str | None = None
+    # The Redis channel the Socket.IO instances share (the maintenance service's server and
+    # the notification service's write-only pushes must name the same one).
+    socketio_channel: str = "campus-maintenance"
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -279,6 +282,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cors_origins=tuple(env.list("CORS_ORIGINS", list(Settings.cors_origins))),
         max_content_length=env.int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
         redis_url=env.str("REDIS_URL"),
+        socketio_channel=env.str("MAINTENANCE_SOCKETIO_CHANNEL", Settings.socketio_channel),
         raw=dict(environ),
     )
     # Touch every service's port and host variables so a typo fails at start-up.

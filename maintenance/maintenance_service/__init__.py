@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, *, classifier=None, sessions: S
     socketio = SocketIO()
     socketio.init_app(app, message_queue=settings.redis_url or None, async_mode="threading",
                       cors_allowed_origins=origin_checker(settings),
-                      channel=env.str("MAINTENANCE_SOCKETIO_CHANNEL", "campus-maintenance"),
+                      channel=settings.socketio_channel,
                       logger=False, engineio_logger=False)
     sessions = sessions or session_revocations(settings)
     app.config["SESSIONS"] = sessions

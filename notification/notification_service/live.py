@@ -19,8 +19,6 @@ from typing import Any
 from shared.config import Settings
 
 logger = logging.getLogger(__name__)
-CHANNEL_VARIABLE = "MAINTENANCE_SOCKETIO_CHANNEL"
-CHANNEL_DEFAULT = "campus-maintenance"   # maintenance_service/__init__.py reads the same variable
 
 
 class LivePush:
@@ -32,7 +30,7 @@ class LivePush:
             import socketio
 
             self.manager = socketio.RedisManager(
-                settings.redis_url, channel=settings.env.str(CHANNEL_VARIABLE, CHANNEL_DEFAULT), write_only=True,
+                settings.redis_url, channel=settings.socketio_channel, write_only=True,
                 redis_options={"socket_connect_timeout": 1, "socket_timeout": 1})
         except Exception:  # noqa: BLE001 - live pushes are optional; the pages poll without them
             logger.warning("live pushes disabled: no Socket.IO Redis manager", exc_info=True)
