@@ -3,6 +3,7 @@
 // when local passwords are off (only the break-glass admin uses it then), and a sentence
 // for a sign-on that came back with ?sso_error=<code> (the details are in the gateway's log).
 import {api, el, showMessage} from './api.js';
+import {offerRegistration} from './register.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -62,6 +63,7 @@ async function offerSingleSignOn() {
     document.getElementById('sso').hidden = false;
   }
   if (!methods.password) tuckAwayPasswordForm();
+  offerRegistration(methods.registration);
   const failure = params.get('sso_error');
   if (failure) showMessage(document.getElementById('login-error'), failureText(failure, provider));
 }
