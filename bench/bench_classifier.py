@@ -1,10 +1,13 @@
 """Benchmark the maintenance ticket classifier on this CPU (not a test).
 
-For each runtime ModelClassifier offers (torch fp32, bf16, int8; ONNX Runtime fp32, int8), measures, tokenization included:
+For each runtime ModelClassifier offers (torch fp32, bf16, int8; ONNX Runtime fp32, int8), measures, tokenization
+included, category AND urgency together (``classify``: one encoder pass, both heads):
 - p50/p95 latency of classifying ONE ticket (~30 tokens), after warm-up;
 - batch throughput (tickets/s) with batches of 32 and 64;
 - cold start: a new Python process doing import + load + first prediction (wall seconds);
-- held-out accuracy on split=test of maintenance/training/data/tickets.csv.
+- held-out accuracy on split=test of maintenance/training/data/tickets.csv (split by issue);
+- on the hand-written set (data/eval_handwritten.csv): category accuracy, and urgent recall /
+  precision of the priority the service assigns (model urgency, rules as a floor).
 
 Prints a table and writes bench/results/classifier.json.
 
@@ -35,16 +38,37 @@ sys.path.insert(0, str(MAINTENANCE))
 import enhanced_model as em  # noqa: E402
 
 DATA_CSV = MAINTENANCE / "training" / "data" / "tickets.csv"
+EVAL_CSV = MAINTENANCE / "training" / "data" / "eval_handwritten.csv"
 RESULTS = ROOT / "bench" / "results" / "classifier.json"
 ONE_TICKET = ("Broken projector in Lecture Hall B. The projector is not turning on and the power light "
               "just blinks orange, I have a class at 2pm.")
-TARGETS = {"p50_ms": 5.0, "throughput_per_s": 400.0, "cold_start_s": 3.0, "max_accuracy_drop": 0.01}
+# Issue 14: category and urgency together p50 <= 2 ms, >= 800 tickets/s in batches of 32.
+TARGETS = {"p50_ms": 2.0, "throughput_per_s": 800.0, "cold_start_s": 3.0, "max_accuracy_drop": 0.01}
 
 
 def load_test_split() -> tuple[list[str], list[str]]:
     with DATA_CSV.open(newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["split"] == "test"]
     return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def load_handwritten() -> list[dict[str, str]]:
+    with EVAL_CSV.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def handwritten_scores(clf, rows) -> dict:
+    texts = [r["text"] for r in rows]
+    results = []
+    for i in range(0, len(texts), 32):
+        results += clf.classify(texts[i:i + 32])
+    priority = [em.decide_priority(t, r.urgency)[0] for t, r in zip(texts, results)]
+    urgent = [r["urgency"] == "urgent" for r in rows]
+    hits = sum(p == "urgent" and u for p, u in zip(priority, urgent))
+    return {"handwritten_accuracy": round(sum(r.category == row["category"] for r, row in zip(results, rows))
+                                          / len(rows), 4),
+            "handwritten_urgent_recall": round(hits / max(1, sum(urgent)), 4),
+            "handwritten_urgent_precision": round(hits / max(1, priority.count("urgent")), 4)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -71,7 +95,7 @@ def cold_start(model_dir: Path, runtime: str, runs: int) -> float:
     return statistics.median(times)
 
 
-def bench_runtime(model_dir: Path, runtime: str, reps: int, cold_runs: int, texts, labels) -> dict:
+def bench_runtime(model_dir: Path, runtime: str, reps: int, cold_runs: int, texts, labels, handwritten) -> dict:
     clf = em.ModelClassifier(model_dir, runtime=runtime)
     n_tokens = len(clf.tokenizer(ONE_TICKET, truncation=True, max_length=clf.max_length)["input_ids"]
                    if callable(clf.tokenizer) else clf.tokenizer.encode(ONE_TICKET).ids)
@@ -109,6 +133,8 @@ def bench_runtime(model_dir: Path, runtime: str, reps: int, cold_runs: int, text
         "throughput_per_s_bs64": round(throughput[64], 1),
         "cold_start_s": round(cold_start(model_dir, runtime, cold_runs), 2),
         "accuracy": round(accuracy, 4),
+        **handwritten_scores(clf, handwritten),
+        "urgency_head": clf.has_urgency,
         "threads": clf.threads,
     }
 
@@ -126,7 +152,9 @@ def main() -> int:
 
     texts, labels = load_test_split()
     load_before = os.getloadavg()
-    rows = [bench_runtime(args.model_dir, rt, args.reps, args.cold_runs, texts, labels) for rt in args.runtimes]
+    handwritten = load_handwritten()
+    rows = [bench_runtime(args.model_dir, rt, args.reps, args.cold_runs, texts, labels, handwritten)
+            for rt in args.runtimes]
     load_after = os.getloadavg()
 
     base = next((r["accuracy"] for r in rows if r["runtime"] == "fp32"), None)
@@ -134,17 +162,20 @@ def main() -> int:
         r["accuracy_drop_vs_fp32"] = None if base is None else round(base - r["accuracy"], 4)
         r["meets_targets"] = {
             "p50": r["p50_ms"] <= TARGETS["p50_ms"],
-            "throughput": max(r["throughput_per_s_bs32"], r["throughput_per_s_bs64"]) >= TARGETS["throughput_per_s"],
+            "throughput": r["throughput_per_s_bs32"] >= TARGETS["throughput_per_s"],  # batches of 32
             "cold_start": r["cold_start_s"] <= TARGETS["cold_start_s"],
             "accuracy": r["accuracy_drop_vs_fp32"] is not None and r["accuracy_drop_vs_fp32"] <= TARGETS["max_accuracy_drop"],
         }
 
-    header = f"{'runtime':<10}{'p50 ms':>9}{'p95 ms':>9}{'bs32 /s':>10}{'bs64 /s':>10}{'cold s':>9}{'acc':>8}"
+    header = (f"{'runtime':<10}{'p50 ms':>9}{'p95 ms':>9}{'bs32 /s':>10}{'bs64 /s':>10}{'cold s':>9}{'acc':>8}"
+              f"{'hw acc':>8}{'hw rec':>8}{'hw prec':>8}")
     print(header)
     print("-" * len(header))
     for r in rows:
         print(f"{r['runtime']:<10}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}{r['throughput_per_s_bs32']:>10.1f}"
-              f"{r['throughput_per_s_bs64']:>10.1f}{r['cold_start_s']:>9.2f}{r['accuracy']:>8.4f}")
+              f"{r['throughput_per_s_bs64']:>10.1f}{r['cold_start_s']:>9.2f}{r['accuracy']:>8.4f}"
+              f"{r['handwritten_accuracy']:>8.4f}{r['handwritten_urgent_recall']:>8.4f}"
+              f"{r['handwritten_urgent_precision']:>8.4f}")
     print(f"(one ticket = {rows[0]['tokens_one_ticket']} tokens; n_test={len(texts)}; "
           f"load avg {load_before[0]:.1f} -> {load_after[0]:.1f} on {os.cpu_count()} cores)")
 

@@ -4,6 +4,10 @@
 -> ndarray | None` and `method` (the real ModelClassifier / KeywordClassifier, or a
 stand-in a test hands to create_app) together with the taxonomy and the priority / impact
 / SLA rules of enhanced_model. Calls are serialised by a lock: one model, many threads.
+
+Priority is the model's learned urgency with the rules as a floor
+(enhanced_model.decide_priority): the rules can raise a ticket to urgent, never lower it;
+`priority_source` says what decided ("model", "rules" or "model+rules").
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ class Analysis:
     confidence: float
     method: str
     priority: str
+    priority_source: str   # what decided the priority: "model", "rules" or "model+rules"
     impact: str
     embedding: list[float] | None
 
@@ -63,21 +68,27 @@ class Analyzer:
                                         standard_hours=self.standard_hours))
 
     def analyse(self, texts: Sequence[str]) -> list[Analysis]:
-        """Classify (one call for all texts), embed, and assess priority and impact."""
+        """Classify and embed (one model pass for all texts when the classifier can), and
+        decide priority and impact."""
         texts = list(texts)
         with self._lock:
-            results = self.classifier.classify(texts)
-            vectors = None
-            try:
-                vectors = self.classifier.embed(texts)
-            except Exception:  # noqa: BLE001 - duplicates are a hint; never fail a ticket for them
-                logger.warning("embedding failed; duplicate detection skipped", exc_info=True)
+            both = getattr(self.classifier, "classify_and_embed", None)
+            if both is not None:
+                results, vectors = both(texts)
+            else:
+                results = self.classifier.classify(texts)
+                vectors = None
+                try:
+                    vectors = self.classifier.embed(texts)
+                except Exception:  # noqa: BLE001 - duplicates are a hint; never fail a ticket for them
+                    logger.warning("embedding failed; duplicate detection skipped", exc_info=True)
         out = []
         for i, (text, result) in enumerate(zip(texts, results)):
             embedding = None
             if vectors is not None:
                 embedding = [round(float(x), 6) for x in vectors[i]]
+            priority, source = self.rules.decide_priority(text, getattr(result, "urgency", None))
             out.append(Analysis(category=result.category, confidence=round(float(result.confidence), 4),
-                                method=str(result.method), priority=self.rules.assess_priority(text),
+                                method=str(result.method), priority=priority, priority_source=source,
                                 impact=self.rules.assess_impact(text), embedding=embedding))
         return out
