@@ -1,23 +1,27 @@
 // Self-registration on the sign-in page, offered only where the gateway allows it
 // (GET /auth/methods "registration", REGISTRATION_ENABLED); elsewhere the page says that
 // accounts come from an administrator. New accounts are students (the gateway's rule).
-import {api, clearFieldErrors, errorText, saveSession, showFieldErrors, showMessage} from './api.js';
+// The form is built when asked for, so the sign-in form stays the page's only form until then.
+import {api, clearFieldErrors, el, errorText, saveSession, showFieldErrors, showMessage} from './api.js';
 
-export function offerRegistration(enabled) {
-  document.getElementById('accounts-by-admin').hidden = enabled;
-  const section = document.getElementById('register');
-  section.hidden = !enabled;
-  if (!enabled) return;
-  const open = document.getElementById('register-open');
-  const form = document.getElementById('register-form');
-  const errorBox = document.getElementById('register-error');
-  const button = document.getElementById('register-button');
-  open.addEventListener('click', () => {
-    const opening = form.hidden;
-    form.hidden = !opening;
-    open.setAttribute('aria-expanded', String(opening));
-    if (opening) form.name.focus();
-  });
+function field(id, label, attrs, hint) {
+  const describedBy = [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(' ');
+  return el('div', {class: 'field'},
+    el('label', {for: id}, label),
+    el('input', {id, required: true, 'aria-describedby': describedBy, ...attrs}),
+    hint ? el('p', {class: 'hint', id: `${id}-hint`}, hint) : null,
+    el('p', {class: 'field-error', id: `${id}-error`}));
+}
+
+function registrationForm() {
+  const errorBox = el('p', {id: 'register-error', class: 'alert alert-error', role: 'alert'});
+  const button = el('button', {type: 'submit', class: 'btn', id: 'register-button'}, 'Create account and sign in');
+  const form = el('form', {id: 'register-form', novalidate: true},
+    field('register-name', 'Full name', {name: 'name', autocomplete: 'name'}),
+    field('register-email', 'Email', {name: 'email', type: 'email', autocomplete: 'email'}),
+    field('register-password', 'Choose a password', {name: 'password', type: 'password', autocomplete: 'new-password'},
+      'At least 8 characters, not a common one.'),
+    errorBox, button);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     showMessage(errorBox, '');
@@ -44,5 +48,27 @@ export function offerRegistration(enabled) {
     } finally {
       button.disabled = false;
     }
+  });
+  return form;
+}
+
+export function offerRegistration(enabled) {
+  document.getElementById('accounts-by-admin').hidden = enabled;
+  const section = document.getElementById('register');
+  section.hidden = !enabled;
+  if (!enabled) return;
+  const open = document.getElementById('register-open');
+  let form = null;
+  open.addEventListener('click', () => {
+    if (!form) {
+      form = registrationForm();
+      form.hidden = true;
+      section.append(form);
+      open.setAttribute('aria-controls', form.id);
+    }
+    const opening = form.hidden;
+    form.hidden = !opening;
+    open.setAttribute('aria-expanded', String(opening));
+    if (opening) form.name.focus();
   });
 }
