@@ -4,7 +4,6 @@ and back on the dashboard with the role the provider's groups map to."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ pytestmark = pytest.mark.browser
 playwright_sync = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.browser.test_frontend import CHROMIUM, browser  # noqa: E402,F401 - the fixture is used by name
+
 SHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 expect.set_options(timeout=15_000)
 
@@ -41,16 +40,8 @@ def sso_stack(tmp_path_factory, provider):
         platform.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture(params=[{"width": 1280, "height": 860}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
-def page(request, browser, sso_stack):
+def page(request, browser, sso_stack):  # noqa: F811 - the imported fixture
     context = browser.new_context(base_url=sso_stack.url(), viewport=request.param)
     page = context.new_page()
     page.problems = []
@@ -106,7 +97,7 @@ def test_a_sign_in_cancelled_at_the_provider_is_explained(page, provider):
     assert not page.problems, page.problems
 
 
-def test_with_local_passwords_off_only_the_break_glass_admin_uses_one(browser, provider, make_stack):
+def test_with_local_passwords_off_only_the_break_glass_admin_uses_one(browser, provider, make_stack):  # noqa: F811 - the imported fixture
     platform = make_stack("sqlite", {**sso_env(provider), "LOCAL_LOGIN_ENABLED": "false"})
     platform.start(["gateway", "user-management"])
     context = browser.new_context(base_url=platform.url(), viewport={"width": 390, "height": 844})

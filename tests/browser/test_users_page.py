@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 playwright_sync = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Page, expect  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.browser.test_frontend import CHROMIUM, browser  # noqa: E402,F401 - the fixture is used by name
+
 PHONE = {"width": 390, "height": 844}
 expect.set_options(timeout=15_000)
 
@@ -33,16 +33,8 @@ def web_stack(tmp_path_factory):
         platform.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
-def open_page(browser, web_stack):
+def open_page(browser, web_stack):  # noqa: F811 - the imported fixture
     """open_page(viewport) -> a page signed in as the admin; JavaScript errors fail the test."""
     contexts, errors = [], []
 
@@ -146,7 +138,7 @@ def test_users_page_on_a_phone_shows_cards(open_page, web_stack):
     expect(page.locator("#users-body .empty")).to_contain_text("Nobody's name or e-mail contains")
 
 
-def test_forgot_password_page_and_notification_settings(open_page, browser, web_stack):
+def test_forgot_password_page_and_notification_settings(open_page, browser, web_stack):  # noqa: F811 - the imported fixture
     context = browser.new_context(base_url=web_stack.url(), viewport=PHONE)
     try:
         page = context.new_page()
